@@ -1,0 +1,112 @@
+/* usock.h: the embeddable API of usock, the Linux socket layer in user space.
+ *
+ * A stack is what a network namespace is to Linux: sockets are created in one. A usock
+ * socket is named by an ordinary int fd: each one occupies a real kernel fd number (an
+ * inert placeholder), so it never collides with a kernel fd and works with FD_SETSIZE.
+ * Calls taking an fd accept any fd: a kernel fd is passed to the kernel unchanged where that
+ * makes sense (poll, select, epoll, dup, close, fcntl). Every call returns 0, a count or a
+ * new fd, or a negative errno (-EAGAIN...): nothing here writes errno. */
+#ifndef USOCK_USOCK_H
+#define USOCK_USOCK_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define USOCK_API __attribute__((visibility("default")))
+
+struct usock_stack;
+
+/* Families a stack serves; others are left to the kernel by the shim. */
+enum usock_family_mask {
+	USOCK_FAM_UNIX = 1u << 0,
+	USOCK_FAM_INET = 1u << 1,
+	USOCK_FAM_INET6 = 1u << 2,
+	USOCK_FAM_PACKET = 1u << 3,
+};
+
+struct usock_stack_config {
+	unsigned families; /* enum usock_family_mask; 0 means USOCK_FAM_UNIX */
+	/* Clock in ns (CLOCK_MONOTONIC semantics); NULL uses the real one. Tests inject theirs. */
+	uint64_t (*clock_ns)(void *ctx);
+	void *clock_ctx;
+};
+
+/* Makes a stack; net.core tunables start from the host's /proc/sys/net/core. */
+USOCK_API int usock_stack_create(const struct usock_stack_config *cfg, struct usock_stack **out);
+/* Drops the caller's reference; the stack goes when its last socket is released. */
+USOCK_API void usock_stack_put(struct usock_stack *st);
+/* Tunables by sysctl name ("net.core.rmem_max"): -ENOENT unknown, -EINVAL out of bounds. */
+USOCK_API int usock_sysctl_get(struct usock_stack *st, const char *name, long *val);
+USOCK_API int usock_sysctl_set(struct usock_stack *st, const char *name, long val);
+
+struct usock_stats {
+	unsigned long sockets_unix, sockets_inet, sockets_inet6, sockets_packet;
+};
+USOCK_API void usock_stack_stats(struct usock_stack *st, struct usock_stats *out);
+
+/* 1 if @fd is a usock socket (or epoll instance) of this process, else 0. */
+USOCK_API int usock_is_fd(int fd);
+
+USOCK_API int usock_socket(struct usock_stack *st, int domain, int type, int protocol);
+USOCK_API int usock_socketpair(struct usock_stack *st, int domain, int type, int protocol,
+			       int sv[2]);
+USOCK_API int usock_bind(int fd, const struct sockaddr *addr, socklen_t len);
+USOCK_API int usock_listen(int fd, int backlog);
+USOCK_API int usock_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+USOCK_API int usock_connect(int fd, const struct sockaddr *addr, socklen_t len);
+USOCK_API int usock_getsockname(int fd, struct sockaddr *addr, socklen_t *len);
+USOCK_API int usock_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
+USOCK_API int usock_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
+USOCK_API int usock_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
+USOCK_API int usock_shutdown(int fd, int how);
+
+USOCK_API ssize_t usock_sendmsg(int fd, const struct msghdr *msg, int flags);
+USOCK_API ssize_t usock_recvmsg(int fd, struct msghdr *msg, int flags);
+USOCK_API ssize_t usock_sendto(int fd, const void *buf, size_t len, int flags,
+			       const struct sockaddr *addr, socklen_t alen);
+USOCK_API ssize_t usock_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr,
+				 socklen_t *alen);
+USOCK_API int usock_sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags);
+USOCK_API int usock_recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags,
+			     struct timespec *timeout);
+USOCK_API ssize_t usock_readv(int fd, const struct iovec *iov, int iovcnt);
+USOCK_API ssize_t usock_writev(int fd, const struct iovec *iov, int iovcnt);
+USOCK_API ssize_t usock_read(int fd, void *buf, size_t len);
+USOCK_API ssize_t usock_write(int fd, const void *buf, size_t len);
+/* sendfile from any kernel fd (@in_fd) into a usock socket (@out_fd). */
+USOCK_API ssize_t usock_sendfile(int out_fd, int in_fd, off_t *offset, size_t count);
+
+/* fd operations; on a kernel fd these go to the kernel. */
+USOCK_API int usock_close(int fd);
+USOCK_API int usock_close_range(unsigned first, unsigned last, int flags);
+USOCK_API int usock_dup(int fd);
+USOCK_API int usock_dup3(int oldfd, int newfd, int flags); /* flags -1: dup2 semantics */
+USOCK_API int usock_fcntl(int fd, int cmd, unsigned long arg);
+USOCK_API int usock_ioctl(int fd, unsigned long req, void *arg);
+USOCK_API int usock_fstat(int fd, struct stat *st);
+
+/* Readiness over any mix of kernel and usock fds. @timeout NULL blocks. */
+USOCK_API int usock_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
+			  const sigset_t *sigmask);
+USOCK_API int usock_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timespec *timeout,
+			    const sigset_t *sigmask, int update_timeout);
+USOCK_API int usock_epoll_create1(int flags);
+USOCK_API int usock_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+USOCK_API int usock_epoll_pwait2(int epfd, struct epoll_event *evs, int maxevents,
+				 const struct timespec *timeout, const sigset_t *sigmask);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

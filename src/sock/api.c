@@ -1,0 +1,322 @@
+/* api.c: the socket calls of include/usock/usock.h. Each one maps its fd to a file and a
+ * sock, checks what the socket layer checks (sys_socket.c of Linux), takes the stack lock
+ * and calls the protocol's slot. Derived calls forward to the general one. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "usock/usock.h"
+
+#include "../base/sys.h"
+#include "family.h"
+#include "file.h"
+#include "sock.h"
+
+#define SOCK_TYPE_MASK 0xf
+
+#define sock_file sock_file_get
+
+static int file_nonblock(const struct ufile *f)
+{
+	return (atomic_load_explicit(&f->fl, memory_order_relaxed) & O_NONBLOCK) != 0;
+}
+
+static int sock_create(struct stack *st, int domain, int type, int protocol, struct sock **out)
+{
+	if (domain < 0 || domain >= STACK_NFAMILY)
+		return -EAFNOSUPPORT;
+	int kind = type & SOCK_TYPE_MASK;
+	if ((type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC)) || kind == 0 ||
+	    kind > SOCK_PACKET)
+		return -EINVAL;
+	const struct proto_family *fam = family_find(domain);
+	if (!fam || !(st->families & fam->mask))
+		return -EAFNOSUPPORT;
+	ulock_lock(&st->lock);
+	int r = fam->create(st, kind, protocol, out);
+	if (r == 0)
+		st->nsock[fam->stat_index]++;
+	ulock_unlock(&st->lock);
+	return r;
+}
+
+/* Wraps a new sock in a file and an fd; consumes the sock reference either way. */
+static int sock_install(struct sock *sk, int flags)
+{
+	struct ufile *f = file_new_sock(sk, (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
+	if (!f) {
+		ulock_lock(&sk->st->lock);
+		sk->ops->release(sk);
+		ulock_unlock(&sk->st->lock);
+		return -ENOMEM;
+	}
+	int fd = fd_install(f, (flags & SOCK_CLOEXEC) != 0, 0);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+int usock_socket(struct usock_stack *ust, int domain, int type, int protocol)
+{
+	struct sock *sk;
+	int r = sock_create((struct stack *)ust, domain, type, protocol, &sk);
+	return r < 0 ? r : sock_install(sk, type);
+}
+
+int usock_socketpair(struct usock_stack *ust, int domain, int type, int protocol, int sv[2])
+{
+	struct stack *st = (struct stack *)ust;
+	struct sock *a, *b;
+	int r = sock_create(st, domain, type, protocol, &a);
+	if (r < 0)
+		return r;
+	r = sock_create(st, domain, type, protocol, &b);
+	if (r < 0)
+		goto put_a;
+	ulock_lock(&st->lock);
+	r = a->ops->socketpair(a, b);
+	ulock_unlock(&st->lock);
+	if (r < 0)
+		goto put_b;
+	if (!uaccess_ok(sv, 2 * sizeof(int))) {
+		r = -EFAULT;
+		goto put_b;
+	}
+	int fa = sock_install(a, type);
+	if (fa < 0) {
+		ulock_lock(&st->lock);
+		b->ops->release(b);
+		ulock_unlock(&st->lock);
+		return fa;
+	}
+	int fb = sock_install(b, type);
+	if (fb < 0) {
+		usock_close(fa);
+		return fb;
+	}
+	sv[0] = fa;
+	sv[1] = fb;
+	return 0;
+put_b:
+	ulock_lock(&st->lock);
+	b->ops->release(b);
+	ulock_unlock(&st->lock);
+put_a:
+	ulock_lock(&st->lock);
+	a->ops->release(a);
+	ulock_unlock(&st->lock);
+	return r;
+}
+
+/* Copies a user sockaddr into @ss after the checks of move_addr_to_kernel(). */
+static int addr_in(const struct sockaddr *addr, socklen_t len, struct sockaddr_storage *ss)
+{
+	if ((int)len < 0 || len > sizeof(*ss))
+		return -EINVAL;
+	if (len && !uaccess_ok(addr, len))
+		return -EFAULT;
+	memset(ss, 0, sizeof(*ss));
+	if (len)
+		memcpy(ss, addr, len);
+	return 0;
+}
+
+/* Copies an address out as move_addr_to_user(): truncates, reports the true length. */
+static int addr_out(const struct sockaddr_storage *ss, socklen_t klen, struct sockaddr *addr,
+		    socklen_t *len)
+{
+	if (!uaccess_ok(len, sizeof(*len)))
+		return -EFAULT;
+	int ulen = (int)*len;
+	if (ulen < 0)
+		return -EINVAL;
+	if ((socklen_t)ulen > klen)
+		ulen = (int)klen;
+	if (ulen && !uaccess_ok(addr, (size_t)ulen))
+		return -EFAULT;
+	if (ulen)
+		memcpy(addr, ss, (size_t)ulen);
+	*len = klen;
+	return 0;
+}
+
+int usock_bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct sockaddr_storage ss;
+	struct ufile *f;
+	int r = sock_file(fd, &f);
+	if (r < 0)
+		return r;
+	r = addr_in(addr, len, &ss);
+	if (r == 0) {
+		struct sock *sk = f->sk;
+		ulock_lock(&sk->st->lock);
+		r = sk->ops->bind(sk, (struct sockaddr *)&ss, len);
+		ulock_unlock(&sk->st->lock);
+	}
+	file_put(f);
+	return r;
+}
+
+int usock_listen(int fd, int backlog)
+{
+	struct ufile *f;
+	int r = sock_file(fd, &f);
+	if (r < 0)
+		return r;
+	struct sock *sk = f->sk;
+	ulock_lock(&sk->st->lock);
+	if ((unsigned)backlog > (unsigned)sk->st->core.somaxconn)
+		backlog = (int)sk->st->core.somaxconn;
+	r = sk->ops->listen(sk, backlog);
+	ulock_unlock(&sk->st->lock);
+	file_put(f);
+	return r;
+}
+
+int usock_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	struct ufile *f;
+	if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
+		return -EINVAL;
+	int r = sock_file(fd, &f);
+	if (r < 0)
+		return r;
+	struct sock *sk = f->sk, *nsk = NULL;
+	struct sockaddr_storage ss;
+	socklen_t klen = 0;
+	ulock_lock(&sk->st->lock);
+	r = sk->ops->accept(sk, &nsk, file_nonblock(f));
+	if (r == 0 && addr)
+		r = nsk->ops->getname(nsk, &ss, &klen, 1);
+	ulock_unlock(&sk->st->lock);
+	file_put(f);
+	if (r == 0 && addr)
+		r = addr_out(&ss, klen, addr, len);
+	if (r < 0) {
+		if (nsk) {
+			ulock_lock(&nsk->st->lock);
+			nsk->ops->release(nsk);
+			ulock_unlock(&nsk->st->lock);
+		}
+		return r;
+	}
+	return sock_install(nsk, flags);
+}
+
+int usock_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct sockaddr_storage ss;
+	struct ufile *f;
+	int r = sock_file(fd, &f);
+	if (r < 0)
+		return r;
+	r = addr_in(addr, len, &ss);
+	if (r == 0) {
+		struct sock *sk = f->sk;
+		ulock_lock(&sk->st->lock);
+		r = sk->ops->connect(sk, (struct sockaddr *)&ss, len, file_nonblock(f));
+		ulock_unlock(&sk->st->lock);
+	}
+	file_put(f);
+	return r;
+}
+
+static int getname(int fd, struct sockaddr *addr, socklen_t *len, int peer)
+{
+	struct ufile *f;
+	int r = sock_file(fd, &f);
+	if (r < 0)
+		return r;
+	struct sockaddr_storage ss;
+	socklen_t klen = 0;
+	struct sock *sk = f->sk;
+	ulock_lock(&sk->st->lock);
+	r = sk->ops->getname(sk, &ss, &klen, peer);
+	ulock_unlock(&sk->st->lock);
+	file_put(f);
+	return r < 0 ? r : addr_out(&ss, klen, addr, len);
+}
+
+int usock_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return getname(fd, addr, len, 0);
+}
+
+int usock_getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return getname(fd, addr, len, 1);
+}
+
+int usock_shutdown(int fd, int how)
+{
+	struct ufile *f;
+	int r = sock_file(fd, &f);
+	if (r < 0)
+		return r;
+	if (how < SHUT_RD || how > SHUT_RDWR) {
+		file_put(f);
+		return -EINVAL;
+	}
+	struct sock *sk = f->sk;
+	ulock_lock(&sk->st->lock);
+	r = sk->ops->shutdown(sk, how);
+	ulock_unlock(&sk->st->lock);
+	file_put(f);
+	return r;
+}
+
+int usock_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	struct ufile *f;
+	int r = sock_file(fd, &f);
+	if (r < 0)
+		return r;
+	if ((int)len < 0) {
+		file_put(f);
+		return -EINVAL;
+	}
+	if (len && !uaccess_ok(val, len)) {
+		file_put(f);
+		return -EFAULT;
+	}
+	struct sock *sk = f->sk;
+	ulock_lock(&sk->st->lock);
+	if (level == SOL_SOCKET)
+		r = sock_setsockopt(sk, name, val, len);
+	else
+		r = sk->ops->setsockopt(sk, level, name, val, len);
+	ulock_unlock(&sk->st->lock);
+	file_put(f);
+	return r;
+}
+
+int usock_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	struct ufile *f;
+	int r = sock_file(fd, &f);
+	if (r < 0)
+		return r;
+	if (!uaccess_ok(len, sizeof(*len))) {
+		file_put(f);
+		return -EFAULT;
+	}
+	if ((int)*len < 0) {
+		file_put(f);
+		return -EINVAL;
+	}
+	if (*len && !uaccess_ok(val, *len)) {
+		file_put(f);
+		return -EFAULT;
+	}
+	struct sock *sk = f->sk;
+	ulock_lock(&sk->st->lock);
+	if (level == SOL_SOCKET)
+		r = sock_getsockopt(sk, name, val, len);
+	else
+		r = sk->ops->getsockopt(sk, level, name, val, len);
+	ulock_unlock(&sk->st->lock);
+	file_put(f);
+	return r;
+}

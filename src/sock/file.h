@@ -1,0 +1,80 @@
+/* file.h: open file descriptions and the process's fd table.
+ *
+ * A usock fd names a struct ufile, as a Linux fd names a struct file: dup() and
+ * SCM_RIGHTS share one ufile (so O_NONBLOCK and the SIGIO owner are shared), FD_CLOEXEC
+ * stays per fd (it lives on the kernel placeholder fd). The fd number itself is a real
+ * kernel fd (an O_PATH placeholder), so it never collides with a kernel fd. */
+#ifndef USOCK_SOCK_FILE_H
+#define USOCK_SOCK_FILE_H
+
+#include <stdatomic.h>
+#include <sys/types.h>
+
+#include "../base/list.h"
+
+struct sock;
+struct epoll;
+
+enum ufile_kind {
+	UFILE_SOCK,
+	UFILE_EPOLL,
+};
+
+/* F_SETOWN / F_SETOWN_EX / F_SETSIG state (Linux: struct fown_struct). */
+struct fown {
+	int type; /* F_OWNER_PID, F_OWNER_TID, F_OWNER_PGRP */
+	pid_t pid;
+	int sig; /* F_SETSIG; 0 means SIGIO without siginfo details */
+};
+
+struct ufile {
+	_Atomic long refs;      /* fds, calls in progress, SCM_RIGHTS in flight */
+	enum ufile_kind kind;   /* (I) */
+	_Atomic unsigned fl;    /* O_NONBLOCK | O_ASYNC (file status flags) */
+	struct fown own;        /* (S) of the socket's stack */
+	struct list async_node; /* (S) on sk->async while O_ASYNC is set */
+	struct sock *sk;        /* (I) UFILE_SOCK: holds one sock reference */
+	struct epoll *ep;       /* (I) UFILE_EPOLL */
+	struct list epitems;    /* epoll registrations of this file (guarded by epoll_lock) */
+	int sigio_fd;           /* (S) an fd of this file, reported in si_fd */
+};
+
+/* Makes a file for @sk, taking over the caller's sock reference. NULL on ENOMEM. */
+struct ufile *file_new_sock(struct sock *sk, unsigned fl);
+/* Makes a file for the epoll instance @ep, taking it over (epoll_release() with the last
+ * reference). NULL on ENOMEM. */
+struct ufile *file_new_epoll(struct epoll *ep);
+void file_get(struct ufile *f);
+/* Drops a reference; the last one releases the socket or epoll instance. */
+void file_put(struct ufile *f);
+/* Sets the file status flags (O_NONBLOCK, O_ASYNC), maintaining the SIGIO list. */
+void file_set_fl(struct ufile *f, unsigned fl);
+
+/* The file behind @fd with a reference for the caller, or NULL if @fd is not usock's. */
+struct ufile *fd_get(int fd);
+/* Installs @f at a new placeholder fd (lowest free >= @min); consumes the caller's
+ * reference on success. @cloexec sets FD_CLOEXEC. Returns the fd or -errno. */
+int fd_install(struct ufile *f, int cloexec, int min);
+/* Makes @newfd name @f (dup2/dup3): the kernel fd is replaced atomically.
+ * Takes its own reference. Returns @newfd or -errno. */
+int fd_install_at(struct ufile *f, int oldfd, int newfd, int cloexec);
+/* Forgets @fd (the kernel fd must be closed by the caller); returns its file or NULL,
+ * handing the table's reference to the caller. */
+struct ufile *fd_forget(int fd);
+/* Records a kernel-created fd (epoll) as naming @f; takes over one reference. */
+int fd_adopt(int fd, struct ufile *f);
+int fd_is_usock(int fd);
+/* The socket file behind @fd with a reference: -EBADF, -ENOTSOCK (api_fd.c). */
+int sock_file_get(int fd, struct ufile **out);
+
+/* Hook run when the last reference of an epoll-registered file goes (epoll.c). */
+void epoll_file_release(struct ufile *f);
+/* Releases an epoll instance (epoll.c). */
+void epoll_release(struct epoll *ep);
+/* Brings the kernel-visible readiness of @ep's epoll fd up to date before the kernel polls
+ * it (poll, select, an enclosing epoll): drops ready-list entries whose socket is no longer
+ * ready, so the eventfd it holds is readable only while a usock event is pending (epoll.c).
+ * No lock held; the caller holds a reference on the epoll file. */
+void epoll_refresh(struct epoll *ep);
+
+#endif

@@ -1,0 +1,626 @@
+/* poll.c: poll(2), ppoll(2), select(2) and pselect(2) over any mix of kernel fds and usock
+ * sockets. A set without usock fds goes straight to the kernel. Otherwise socket masks come
+ * from sk->ops->poll() under the stack lock, and a blocking wait is the kernel's own ppoll or
+ * pselect6 over the kernel fds plus a per-thread eventfd that the sockets' wait entries
+ * write, so timeouts, the sigmask and EINTR (never restarted) are exactly the kernel's.
+ * A usock epoll fd in a set is a kernel fd, refreshed (epoll_refresh) before each look. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+
+#include "usock/usock.h"
+
+#include "../base/sys.h"
+#include "file.h"
+#include "poll.h"
+#include "sock.h"
+
+/* fs/select.c: which mask bits put an fd in each set. */
+#define POLLIN_SET  (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
+#define POLLOUT_SET (POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR)
+#define POLLEX_SET  (POLLPRI)
+#define SEL_R       1u
+#define SEL_W       2u
+#define SEL_X       4u
+
+#define POLL_STACK_FDS 16 /* sets up to this size need no allocation */
+#define LONG_BITS      (8 * sizeof(unsigned long))
+
+/* One blocking wait; the wait entries of its sockets share it. */
+struct pwait {
+	_Atomic int fired; /* an entry woke: the eventfd was written (once per wait) */
+	int efd;
+};
+
+/* A usock fd of a poll or select set: a socket, or an epoll file (kernel-polled). */
+struct pent {
+	struct ufile *f;      /* reference held for the call */
+	struct wait_entry we; /* on f->sk->wq while blocking (under its stack lock) */
+	struct pwait *pw;
+	uint32_t interest; /* POLL* bits that make it ready; also the wake filter */
+	uint32_t mask;     /* last sk->ops->poll() */
+	int key;           /* poll: index into fds; select: the fd */
+	unsigned sets;     /* select: SEL_R | SEL_W | SEL_X; 0 for poll */
+};
+
+struct pset;
+/* Asks the kernel about its fds with timeout @ts and @mask, adding @efd (if >= 0) to the read
+ * interest. Returns the kernel fds ready, not counting @efd (sets *@hit), or -errno. */
+typedef long (*kcall_fn)(struct pset *ps, const struct timespec *ts, const sigset_t *mask, int efd,
+                         int *hit);
+
+struct pset {
+	struct pent *e;
+	size_t n;       /* entries */
+	size_t nsock;   /* entries that are sockets */
+	int has_kernel; /* kernel fds to ask about (usock epoll fds count) */
+	int has_epoll;
+	int efd; /* the thread's eventfd, or -1 (then waits poll every ms) */
+	kcall_fn kcall;
+	void *ctx;
+};
+
+/* ---- the per-thread eventfd ---- */
+
+static _Thread_local int tl_efd = -1;
+static pthread_key_t efd_key;
+static pthread_once_t efd_once = PTHREAD_ONCE_INIT;
+
+static void efd_thread_exit(void *v)
+{
+	SYS1(SYS_close, (long)(intptr_t)v - 1);
+}
+
+/* A forked child shares the parent's eventfd objects: it must not wake the parent. */
+static void efd_after_fork(void)
+{
+	if (tl_efd < 0)
+		return;
+	SYS1(SYS_close, tl_efd);
+	tl_efd = -1;
+	pthread_setspecific(efd_key, NULL);
+}
+
+static void efd_init(void)
+{
+	pthread_key_create(&efd_key, efd_thread_exit);
+	pthread_atfork(NULL, NULL, efd_after_fork);
+}
+
+/* The calling thread's eventfd (EFD_CLOEXEC|EFD_NONBLOCK), made on first use; -errno. */
+static int thread_efd(void)
+{
+	if (tl_efd >= 0)
+		return tl_efd;
+	pthread_once(&efd_once, efd_init);
+	long fd = SYS2(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return (int)fd;
+	tl_efd = (int)fd;
+	pthread_setspecific(efd_key, (void *)(intptr_t)(fd + 1));
+	return tl_efd;
+}
+
+/* Called under the waker's stack lock: marks the wait and writes the eventfd once. */
+static void pent_wake(struct wait_entry *we, uint32_t events)
+{
+	struct pent *e = container_of(we, struct pent, we);
+	if (events && !(events & e->interest))
+		return;
+	struct pwait *pw = e->pw;
+	if (atomic_exchange_explicit(&pw->fired, 1, memory_order_acq_rel))
+		return;
+	uint64_t one = 1;
+	SYS3(SYS_write, pw->efd, &one, sizeof(one));
+}
+
+/* ---- the generic wait over a set ---- */
+
+static int pent_ready(const struct pent *e)
+{
+	if (!e->sets)
+		return (e->mask & e->interest) != 0;
+	return ((e->sets & SEL_R) && (e->mask & POLLIN_SET)) +
+	       ((e->sets & SEL_W) && (e->mask & POLLOUT_SET)) +
+	       ((e->sets & SEL_X) && (e->mask & POLLEX_SET));
+}
+
+/* Reads every socket's mask, first registering its wait entry on @pw if given. Entries of
+ * one stack in a row share one lock hold. Returns the number ready (select: set bits). */
+static int pset_scan(struct pset *ps, struct pwait *pw)
+{
+	int ready = 0;
+	struct stack *held = NULL;
+	for (size_t i = 0; i < ps->n; i++) {
+		struct pent *e = &ps->e[i];
+		if (e->f->kind != UFILE_SOCK)
+			continue;
+		struct sock *sk = e->f->sk;
+		if (sk->st != held) {
+			if (held)
+				ulock_unlock(&held->lock);
+			held = sk->st;
+			ulock_lock(&held->lock);
+		}
+		if (pw) {
+			e->pw = pw;
+			waitq_add(&sk->wq, &e->we, pent_wake);
+		}
+		e->mask = sk->ops->poll(sk);
+		ready += pent_ready(e);
+	}
+	if (held)
+		ulock_unlock(&held->lock);
+	return ready;
+}
+
+static void pset_unregister(struct pset *ps)
+{
+	struct stack *held = NULL;
+	for (size_t i = 0; i < ps->n; i++) {
+		struct pent *e = &ps->e[i];
+		if (e->f->kind != UFILE_SOCK)
+			continue;
+		if (e->f->sk->st != held) {
+			if (held)
+				ulock_unlock(&held->lock);
+			held = e->f->sk->st;
+			ulock_lock(&held->lock);
+		}
+		waitq_remove(&e->we);
+	}
+	if (held)
+		ulock_unlock(&held->lock);
+}
+
+static void pset_refresh(struct pset *ps)
+{
+	for (size_t i = 0; ps->has_epoll && i < ps->n; i++)
+		if (ps->e[i].f->kind == UFILE_EPOLL)
+			epoll_refresh(ps->e[i].f->ep);
+}
+
+/* One blocking round: registers, waits in the kernel, unregisters. Returns the kernel fds
+ * ready, 0 after a usock wake or the timeout, or -errno. Sets *@recheck when only a full
+ * second look can tell (usock readiness, or an epoll fd's eventfd may be stale). */
+static long pset_block(struct pset *ps, const struct timespec *ts, const sigset_t *sigmask,
+                       int *recheck)
+{
+	static const struct timespec ms = {0, 1000000};
+	struct pwait pw = {.efd = ps->efd};
+	int hit = 0, reg = ps->nsock && pw.efd >= 0;
+	if (ps->nsock && pw.efd < 0 && (!ts || ts->tv_sec || ts->tv_nsec > ms.tv_nsec))
+		ts = &ms; /* no eventfd to be woken by: look again every millisecond */
+	if (reg && pset_scan(ps, &pw)) {
+		pset_unregister(ps);
+		*recheck = 1;
+		return 0;
+	}
+	long k = ps->kcall(ps, ts, sigmask, reg ? pw.efd : -1, &hit);
+	if (reg)
+		pset_unregister(ps);
+	if (atomic_load_explicit(&pw.fired, memory_order_acquire)) {
+		uint64_t v;
+		SYS3(SYS_read, pw.efd, &v, sizeof(v));
+	}
+	*recheck = k > 0 && ps->has_epoll;
+	return k;
+}
+
+/* do_poll()'s loop. Returns the number ready (entries for poll, set bits for select), 0 at
+ * the timeout, or -errno (-EINTR when a handler ran, from the kernel's own wait). */
+static long pset_wait(struct pset *ps, const struct timespec *timeout, const sigset_t *sigmask)
+{
+	static const struct timespec zero;
+	uint64_t end = ts_deadline_ns(timeout);
+	int recheck = 0;
+	for (;;) {
+		pset_refresh(ps);
+		long ready = pset_scan(ps, NULL);
+		struct timespec left;
+		const struct timespec *ts = ts_left(end, &left);
+		if (ready || recheck || ts_is_zero(ts)) {
+			long k = 0;
+			/* ready sockets win over a signal the mask would let in, as in Linux */
+			if (ps->has_kernel || (!ready && sigmask))
+				k = ps->kcall(ps, &zero, ready ? NULL : sigmask, -1, NULL);
+			if (k < 0 || k + ready > 0 || ts_is_zero(ts))
+				return k < 0 ? k : k + ready;
+		}
+		long k = pset_block(ps, ts, sigmask, &recheck);
+		if (k < 0)
+			return k;
+		if (k > 0 && !recheck)
+			return k + pset_scan(ps, NULL);
+	}
+}
+
+static void pset_put(struct pset *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		file_put(ps->e[i].f);
+}
+
+/* ---- poll / ppoll ---- */
+
+struct poll_ctx {
+	struct pollfd *k; /* the caller's set with usock sockets as -1 */
+	nfds_t n;
+	long efd_slot; /* a socket's slot, lent to the eventfd while blocking */
+};
+
+static long poll_kcall(struct pset *ps, const struct timespec *ts, const sigset_t *mask, int efd,
+                       int *hit)
+{
+	struct poll_ctx *c = ps->ctx;
+	if (c->efd_slot >= 0)
+		c->k[c->efd_slot] = (struct pollfd){.fd = efd, .events = POLLIN};
+	struct timespec t, *tp = NULL;
+	if (ts) {
+		t = *ts;
+		tp = &t;
+	}
+	long r = SYS5(SYS_ppoll, c->k, c->n, tp, mask, KSIGSET_BYTES);
+	if (r > 0 && efd >= 0 && c->k[c->efd_slot].revents) {
+		r--;
+		*hit = 1;
+	}
+	return r;
+}
+
+static int poll_kernel(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
+                       const sigset_t *sigmask)
+{
+	struct timespec t;
+	const struct timespec *tp = timeout;
+	if (timeout && uaccess_ok(timeout, sizeof(*timeout))) {
+		t = *timeout; /* the raw call writes the time left back; poll(2) callers never see it */
+		tp = &t;
+	}
+	return (int)SYS5(SYS_ppoll, fds, n, tp, sigmask, KSIGSET_BYTES);
+}
+
+static int poll_has_usock(const struct pollfd *fds, nfds_t n)
+{
+	for (nfds_t i = 0; i < n; i++)
+		if (fds[i].fd >= 0 && fd_is_usock(fds[i].fd))
+			return 1;
+	return 0;
+}
+
+static long nofile_limit(void)
+{
+	struct rlimit rl;
+	if (SYS4(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) < 0 || rl.rlim_cur > LONG_MAX)
+		return LONG_MAX;
+	return (long)rl.rlim_cur;
+}
+
+/* Splits the caller's set: usock entries into ps->e, the rest copied into c->k. */
+static void poll_fill(struct pset *ps, struct poll_ctx *c, const struct pollfd *fds)
+{
+	c->efd_slot = -1;
+	for (nfds_t i = 0; i < c->n; i++) {
+		c->k[i] = (struct pollfd){.fd = fds[i].fd, .events = fds[i].events};
+		struct ufile *f = fds[i].fd >= 0 ? fd_get(fds[i].fd) : NULL;
+		if (!f) {
+			ps->has_kernel |= fds[i].fd >= 0;
+			continue;
+		}
+		ps->e[ps->n++] = (struct pent){
+		        .f = f,
+		        .key = (int)i,
+		        .interest = (uint16_t)fds[i].events | POLLERR | POLLHUP,
+		};
+		if (f->kind == UFILE_EPOLL) {
+			ps->has_kernel = ps->has_epoll = 1;
+			continue;
+		}
+		ps->nsock++;
+		c->k[i].fd = -1;
+		if (c->efd_slot < 0)
+			c->efd_slot = (long)i;
+	}
+}
+
+/* do_sys_poll() writes revents back even when interrupted (all zero then). */
+static void poll_finish(const struct pset *ps, const struct poll_ctx *c, struct pollfd *fds, long r)
+{
+	for (nfds_t i = 0; i < c->n; i++)
+		fds[i].revents = r < 0 ? 0 : c->k[i].revents;
+	for (size_t i = 0; r >= 0 && i < ps->n; i++)
+		if (ps->e[i].f->kind == UFILE_SOCK)
+			fds[ps->e[i].key].revents = (short)(ps->e[i].mask & ps->e[i].interest);
+}
+
+static int poll_slow(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
+                     const sigset_t *sigmask)
+{
+	int r = ts_check(timeout);
+	if (r < 0)
+		return r;
+	if (sigmask && !uaccess_ok(sigmask, KSIGSET_BYTES))
+		return -EFAULT;
+	/* The kernel checks RLIMIT_NOFILE itself whenever it is called; an all-usock set is
+	 * checked here, skipping the system call for small sets. */
+	if (n > 64 && (long)n > nofile_limit())
+		return -EINVAL;
+	struct pollfd kbuf[POLL_STACK_FDS];
+	struct pent ebuf[POLL_STACK_FDS];
+	struct pollfd *k = kbuf;
+	struct pent *e = ebuf;
+	if (n > POLL_STACK_FDS) {
+		k = malloc(n * sizeof(*k));
+		e = malloc(n * sizeof(*e));
+		if (!k || !e) {
+			free(k);
+			free(e);
+			return -ENOMEM;
+		}
+	}
+	struct poll_ctx c = {.k = k, .n = n};
+	struct pset ps = {.e = e, .kcall = poll_kcall, .ctx = &c, .efd = -1};
+	poll_fill(&ps, &c, fds);
+	if (ps.nsock && !ts_is_zero(timeout))
+		ps.efd = thread_efd();
+	long res = pset_wait(&ps, timeout, sigmask);
+	if (res >= 0 || res == -EINTR)
+		poll_finish(&ps, &c, fds, res);
+	pset_put(&ps);
+	if (k != kbuf) {
+		free(k);
+		free(e);
+	}
+	return (int)res;
+}
+
+int usock_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
+                const sigset_t *sigmask)
+{
+	if (n == 0 || n > INT_MAX / sizeof(*fds) || !uaccess_ok(fds, n * sizeof(*fds)) ||
+	    !poll_has_usock(fds, n))
+		return poll_kernel(fds, n, timeout, sigmask);
+	return poll_slow(fds, n, timeout, sigmask);
+}
+
+/* ---- select / pselect ---- */
+
+struct sel_ctx {
+	int n;                 /* nfds, trimmed to the fd table */
+	size_t words;          /* per set: covers n and the eventfd */
+	unsigned long *in[3];  /* the caller's bits below n, usock sockets cleared */
+	unsigned long *out[3]; /* what the kernel returned last (zero before) */
+};
+
+static void bit_set(unsigned long *s, int fd)
+{
+	s[fd / LONG_BITS] |= 1ul << (fd % LONG_BITS);
+}
+
+static void bit_clear(unsigned long *s, int fd)
+{
+	s[fd / LONG_BITS] &= ~(1ul << (fd % LONG_BITS));
+}
+
+static int bit_test(const unsigned long *s, int fd)
+{
+	return (s[fd / LONG_BITS] >> (fd % LONG_BITS)) & 1;
+}
+
+static size_t set_words(int n)
+{
+	return ((size_t)n + LONG_BITS - 1) / LONG_BITS;
+}
+
+/* Bits of the last word below @n (select ignores, and zeroes, the rest of it). */
+static unsigned long last_word_mask(int n)
+{
+	return n % LONG_BITS ? (1ul << (n % LONG_BITS)) - 1 : ~0ul;
+}
+
+static long sys_pselect6(int n, unsigned long *s[3], struct timespec *ts, const sigset_t *mask)
+{
+	struct {
+		const sigset_t *ss;
+		size_t len;
+	} sig = {mask, KSIGSET_BYTES};
+	return SYS6(SYS_pselect6, n, s[0], s[1], s[2], ts, mask ? &sig : NULL);
+}
+
+static long sel_kcall(struct pset *ps, const struct timespec *ts, const sigset_t *mask, int efd,
+                      int *hit)
+{
+	struct sel_ctx *c = ps->ctx;
+	int nfds = c->n;
+	for (int j = 0; j < 3; j++)
+		memcpy(c->out[j], c->in[j], c->words * sizeof(unsigned long));
+	if (efd >= 0) {
+		bit_set(c->out[0], efd);
+		nfds = efd >= nfds ? efd + 1 : nfds;
+	}
+	struct timespec t, *tp = NULL;
+	if (ts) {
+		t = *ts;
+		tp = &t;
+	}
+	long r = sys_pselect6(nfds, c->out, tp, mask);
+	if (r > 0 && efd >= 0 && bit_test(c->out[0], efd)) {
+		bit_clear(c->out[0], efd);
+		r--;
+		*hit = 1;
+	}
+	return r;
+}
+
+/* select reads no more of the sets than the fd table holds (core_sys_select trims nfds to
+ * max_fds); past FD_SETSIZE, /proc tells us how much that is. */
+static int sel_trim(int nfds)
+{
+	if (nfds <= FD_SETSIZE)
+		return nfds;
+	char buf[4096];
+	long fd = SYS4(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
+	long len = fd < 0 ? -1 : SYS3(SYS_read, fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		SYS1(SYS_close, fd);
+	long max = -1;
+	if (len > 0) {
+		buf[len] = 0;
+		const char *p = strstr(buf, "\nFDSize:");
+		max = p ? strtol(p + 8, NULL, 10) : -1;
+	}
+	if (max <= 0)
+		max = nofile_limit();
+	return max < nfds ? (int)max : nfds;
+}
+
+/* Counts the usock fds in the sets below @n; 0 also when a set cannot be read (then the
+ * kernel reports EFAULT). */
+static size_t sel_count_usock(fd_set *const sets[3], int n)
+{
+	size_t words = set_words(n), count = 0;
+	for (int j = 0; j < 3; j++)
+		if (sets[j] && !uaccess_ok(sets[j], words * sizeof(unsigned long)))
+			return 0;
+	for (size_t w = 0; w < words; w++) {
+		unsigned long bits = 0;
+		for (int j = 0; j < 3; j++)
+			bits |= sets[j] ? ((const unsigned long *)sets[j])[w] : 0;
+		if (w == words - 1)
+			bits &= last_word_mask(n);
+		for (; bits; bits &= bits - 1)
+			count += fd_is_usock((int)(w * LONG_BITS) + __builtin_ctzl(bits)) != 0;
+	}
+	return count;
+}
+
+static int sel_kernel(int nfds, fd_set *const sets[3], struct timespec *timeout,
+                      const sigset_t *sigmask, int update_timeout)
+{
+	unsigned long *s[3] = {(unsigned long *)sets[0], (unsigned long *)sets[1],
+	                       (unsigned long *)sets[2]};
+	struct timespec t, *tp = NULL;
+	if (timeout) {
+		t = *timeout;
+		tp = &t;
+	}
+	long r = sys_pselect6(nfds, s, tp, sigmask);
+	if (update_timeout && timeout)
+		*timeout = t;
+	return (int)r;
+}
+
+/* Moves the usock fds of the sets into ps->e (sockets leave c->in; epoll fds stay). */
+static void sel_fill(struct pset *ps, struct sel_ctx *c, fd_set *const sets[3])
+{
+	size_t words = set_words(c->n);
+	for (int j = 0; j < 3; j++) {
+		if (sets[j])
+			memcpy(c->in[j], sets[j], words * sizeof(unsigned long));
+		c->in[j][words - 1] &= last_word_mask(c->n);
+	}
+	for (int fd = 0; fd < c->n; fd++) {
+		unsigned s =
+		        (unsigned)(bit_test(c->in[0], fd) * SEL_R + bit_test(c->in[1], fd) * SEL_W +
+		                   bit_test(c->in[2], fd) * SEL_X);
+		struct ufile *f = s && fd_is_usock(fd) ? fd_get(fd) : NULL;
+		ps->has_kernel |= s && !f;
+		if (!f)
+			continue;
+		ps->e[ps->n++] = (struct pent){
+		        .f = f,
+		        .key = fd,
+		        .sets = s,
+		        .interest = ((s & SEL_R) ? POLLIN_SET : 0) |
+		                    ((s & SEL_W) ? POLLOUT_SET : 0) |
+		                    ((s & SEL_X) ? POLLEX_SET : 0),
+		};
+		if (f->kind == UFILE_EPOLL) {
+			ps->has_kernel = ps->has_epoll = 1;
+			continue;
+		}
+		ps->nsock++;
+		for (int j = 0; j < 3; j++)
+			bit_clear(c->in[j], fd);
+	}
+}
+
+/* Rewrites the sets: the kernel's answer for its fds, ours for the sockets. */
+static void sel_finish(const struct pset *ps, const struct sel_ctx *c, fd_set *const sets[3])
+{
+	size_t words = set_words(c->n);
+	for (int j = 0; j < 3; j++) {
+		unsigned long *u = (unsigned long *)sets[j];
+		for (size_t w = 0; u && w < words; w++)
+			u[w] = c->out[j][w] & (w == words - 1 ? last_word_mask(c->n) : ~0ul);
+	}
+	static const uint32_t bits[3] = {POLLIN_SET, POLLOUT_SET, POLLEX_SET};
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct pent *e = &ps->e[i];
+		for (int j = 0; e->f->kind == UFILE_SOCK && j < 3; j++)
+			if ((e->sets & (1u << j)) && (e->mask & bits[j]))
+				bit_set((unsigned long *)sets[j], e->key);
+	}
+}
+
+static int sel_slow(int n, fd_set *const sets[3], size_t m, struct timespec *timeout,
+                    const sigset_t *sigmask, int update_timeout)
+{
+	if (sigmask && !uaccess_ok(sigmask, KSIGSET_BYTES))
+		return -EFAULT;
+	uint64_t end = ts_deadline_ns(timeout);
+	struct pset ps = {.kcall = sel_kcall, .efd = -1};
+	if (!ts_is_zero(timeout))
+		ps.efd = thread_efd();
+	struct sel_ctx c = {.n = n};
+	c.words = set_words(ps.efd >= n ? ps.efd + 1 : n);
+	unsigned long wbuf[6 * (FD_SETSIZE / LONG_BITS)];
+	struct pent ebuf[POLL_STACK_FDS];
+	int small = c.words <= FD_SETSIZE / LONG_BITS && m <= POLL_STACK_FDS;
+	unsigned long *mem = small ? wbuf : calloc(6 * c.words, sizeof(unsigned long));
+	ps.e = small ? ebuf : malloc(m * sizeof(*ps.e));
+	if (!mem || !ps.e) {
+		free(small ? NULL : mem);
+		free(small ? NULL : ps.e);
+		return -ENOMEM;
+	}
+	memset(mem, 0, 6 * c.words * sizeof(unsigned long));
+	for (int j = 0; j < 3; j++) {
+		c.in[j] = mem + (size_t)j * c.words;
+		c.out[j] = mem + (size_t)(3 + j) * c.words;
+	}
+	ps.ctx = &c;
+	sel_fill(&ps, &c, sets);
+	long r = pset_wait(&ps, timeout, sigmask);
+	if (r >= 0)
+		sel_finish(&ps, &c, sets);
+	if (update_timeout && timeout && !ts_is_zero(timeout) && end != DEADLINE_NEVER)
+		ts_left(end, timeout);
+	pset_put(&ps);
+	if (!small) {
+		free(mem);
+		free(ps.e);
+	}
+	return (int)r;
+}
+
+int usock_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timespec *timeout,
+                  const sigset_t *sigmask, int update_timeout)
+{
+	int rc = ts_check(timeout);
+	if (rc < 0)
+		return rc;
+	if (nfds < 0)
+		return -EINVAL;
+	fd_set *const sets[3] = {r, w, e};
+	int n = sel_trim(nfds);
+	size_t m = sel_count_usock(sets, n);
+	if (m == 0)
+		return sel_kernel(nfds, sets, timeout, sigmask, update_timeout);
+	return sel_slow(n, sets, m, timeout, sigmask, update_timeout);
+}

@@ -1,0 +1,270 @@
+/* sock.c: socket lifecycle, waiting, wake-ups with SIGIO, pending errors, the sock_no_*
+ * defaults, and user-memory helpers. Everything here runs under the stack lock. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../base/sys.h"
+#include "file.h"
+#include "sock.h"
+
+struct sock *sock_alloc(struct stack *st, size_t size, const struct sock_ops *ops, int family,
+			int type, int protocol)
+{
+	struct sock *sk = st_zalloc(st, size);
+	if (!sk)
+		return NULL;
+	sk->ops = ops;
+	sk->st = st;
+	stack_get(st);
+	sk->family = family;
+	sk->type = type;
+	sk->protocol = protocol;
+	sk->refs = 1;
+	waitq_init(&sk->wq);
+	list_init(&sk->async);
+	sk->rcvbuf = (int)st->core.rmem_default;
+	sk->sndbuf = (int)st->core.wmem_default;
+	sk->rcvlowat = 1;
+	sk->rcvtimeo_ns = UINT64_MAX;
+	sk->sndtimeo_ns = UINT64_MAX;
+	sk->peek_off = -1;
+	sk->incoming_cpu = -1;
+	return sk;
+}
+
+void sock_get(struct sock *sk)
+{
+	sk->refs++;
+}
+
+void sock_put(struct sock *sk)
+{
+	if (--sk->refs > 0)
+		return;
+	struct stack *st = sk->st;
+	st_free(st, sk->filter);
+	st_free(st, sk);
+	stack_put(st);
+}
+
+/* POLL_* reason for SIGIO from the events of a wake-up (Linux's sk_wake_async bands). */
+static int sigio_reason(uint32_t events)
+{
+	if (events & POLLHUP)
+		return POLL_HUP;
+	if (events & POLLERR)
+		return POLL_ERR;
+	if (events & POLLIN)
+		return POLL_IN;
+	if (events & POLLOUT)
+		return POLL_OUT;
+	return 0;
+}
+
+static long sigio_band(int reason)
+{
+	static const long band[] = {
+		[POLL_IN] = POLLIN | POLLRDNORM,
+		[POLL_OUT] = POLLOUT | POLLWRNORM | POLLWRBAND,
+		[POLL_MSG] = POLLIN | POLLRDNORM | POLLMSG,
+		[POLL_ERR] = POLLERR,
+		[POLL_PRI] = POLLPRI | POLLRDBAND,
+		[POLL_HUP] = POLLHUP | POLLERR,
+	};
+	return band[reason];
+}
+
+/* Sends SIGIO (or the F_SETSIG signal with siginfo) to the file's owner (send_sigio). */
+static void sigio_send(const struct ufile *f, int reason)
+{
+	const struct fown *o = &f->own;
+	if (o->pid == 0)
+		return;
+	pid_t self = (pid_t)SYS0(SYS_getpid);
+	if (o->sig == 0 || (o->type == F_OWNER_PGRP) || o->pid != self) {
+		if (o->type == F_OWNER_TID)
+			SYS3(SYS_tgkill, self, o->pid, o->sig ? o->sig : SIGIO);
+		else
+			SYS2(SYS_kill, o->type == F_OWNER_PGRP ? -o->pid : o->pid,
+			     o->sig ? o->sig : SIGIO);
+		return;
+	}
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = o->sig;
+	si.si_code = reason;
+	si.si_band = sigio_band(reason);
+	si.si_fd = f->sigio_fd;
+	if (o->type == F_OWNER_TID)
+		SYS4(SYS_rt_tgsigqueueinfo, self, o->pid, o->sig, &si);
+	else
+		SYS3(SYS_rt_sigqueueinfo, o->pid, o->sig, &si);
+}
+
+void sock_wake(struct sock *sk, uint32_t events)
+{
+	waitq_wake(&sk->wq, events);
+	int reason = sigio_reason(events);
+	if (!reason || list_is_empty(&sk->async))
+		return;
+	struct list *pos, *tmp;
+	list_for_each_safe(pos, tmp, &sk->async)
+	{
+		sigio_send(container_of(pos, struct ufile, async_node), reason);
+	}
+}
+
+void sock_set_err(struct sock *sk, int err)
+{
+	sk->err = err;
+	sock_wake(sk, POLLERR);
+}
+
+int sock_take_err(struct sock *sk)
+{
+	int e = sk->err;
+	sk->err = 0;
+	return -e;
+}
+
+const struct timespec *sock_deadline(uint64_t timeo_ns, struct timespec *buf)
+{
+	if (timeo_ns == UINT64_MAX)
+		return NULL;
+	deadline_after_ns(buf, timeo_ns);
+	return buf;
+}
+
+int sock_wait(struct sock *sk, const struct timespec *deadline)
+{
+	return waitq_wait(&sk->wq, &sk->st->lock, deadline);
+}
+
+int sock_wait_on(struct sock *sk, struct sock *other, const struct timespec *deadline)
+{
+	(void)sk;
+	return waitq_wait(&other->wq, &other->st->lock, deadline);
+}
+
+int sock_capable(int cap)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	if (SYS2(SYS_capget, &h, d) != 0)
+		return 0;
+	return (d[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+int sock_no_bind(struct sock *sk, const struct sockaddr *addr, socklen_t len)
+{
+	return -EOPNOTSUPP;
+}
+
+int sock_no_connect(struct sock *sk, const struct sockaddr *addr, socklen_t len, int nonblock)
+{
+	return -EOPNOTSUPP;
+}
+
+int sock_no_listen(struct sock *sk, int backlog)
+{
+	return -EOPNOTSUPP;
+}
+
+int sock_no_accept(struct sock *sk, struct sock **newsk, int nonblock)
+{
+	return -EOPNOTSUPP;
+}
+
+int sock_no_socketpair(struct sock *a, struct sock *b)
+{
+	return -EOPNOTSUPP;
+}
+
+int sock_no_ioctl(struct sock *sk, unsigned long req, void *arg)
+{
+	return -ENOIOCTLCMD;
+}
+
+int sock_no_setsockopt(struct sock *sk, int level, int name, const void *val, socklen_t len)
+{
+	return -ENOPROTOOPT;
+}
+
+int sock_no_getsockopt(struct sock *sk, int level, int name, void *val, socklen_t *len)
+{
+	return -ENOPROTOOPT;
+}
+
+int uaccess_ok(const void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p;
+	if (len == 0)
+		return 1;
+	/* The first page is never mapped for users; above 47 bits is the kernel's. */
+	if (a < 4096 || a + len < a || a + len > (UINT64_C(1) << 47))
+		return 0;
+	return 1;
+}
+
+ssize_t iov_total(const struct iovec *iov, size_t n)
+{
+	if (n > 1024)
+		return -EINVAL; /* UIO_MAXIOV */
+	if (n && !uaccess_ok(iov, n * sizeof(*iov)))
+		return -EFAULT;
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		if ((ssize_t)iov[i].iov_len < 0)
+			return -EINVAL;
+		if (!uaccess_ok(iov[i].iov_base, iov[i].iov_len))
+			return -EFAULT;
+		total += iov[i].iov_len;
+		if ((ssize_t)total < 0)
+			return -EINVAL;
+	}
+	return (ssize_t)total;
+}
+
+size_t iov_copy_out(const struct iovec *iov, size_t n, size_t skip, const void *src, size_t len)
+{
+	const char *s = src;
+	size_t done = 0;
+	for (size_t i = 0; i < n && done < len; i++) {
+		size_t l = iov[i].iov_len;
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		size_t c = l - skip;
+		if (c > len - done)
+			c = len - done;
+		memcpy((char *)iov[i].iov_base + skip, s + done, c);
+		done += c;
+		skip = 0;
+	}
+	return done;
+}
+
+size_t iov_copy_in(void *dst, const struct iovec *iov, size_t n, size_t skip, size_t len)
+{
+	char *d = dst;
+	size_t done = 0;
+	for (size_t i = 0; i < n && done < len; i++) {
+		size_t l = iov[i].iov_len;
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		size_t c = l - skip;
+		if (c > len - done)
+			c = len - done;
+		memcpy(d + done, (const char *)iov[i].iov_base + skip, c);
+		done += c;
+		skip = 0;
+	}
+	return done;
+}

@@ -1,0 +1,214 @@
+/* af_unix.c: the AF_UNIX family: socket creation, socketpair, the message queue shared by
+ * every type (charging each message's truesize to its sender as Linux's sk_wmem_alloc),
+ * ioctls and per-stack state. The types' ops tables live in unix_stream.c/unix_dgram.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "usock/usock.h"
+
+#include "../base/sys.h"
+#include "../sock/family.h"
+#include "unix.h"
+
+/* What one queued message costs its sender, like an skb's truesize (approximately). */
+#define UMSG_OVERHEAD 576
+
+static int unix_create(struct stack *st, int type, int protocol, struct sock **out)
+{
+	const struct sock_ops *ops;
+	if (protocol && protocol != PF_UNIX)
+		return -EPROTONOSUPPORT;
+	switch (type) {
+	case SOCK_STREAM:
+		ops = &unix_stream_ops;
+		break;
+	case SOCK_DGRAM:
+	case SOCK_RAW: /* Linux maps SOCK_RAW to SOCK_DGRAM for AF_UNIX */
+		type = SOCK_DGRAM;
+		ops = &unix_dgram_ops;
+		break;
+	case SOCK_SEQPACKET:
+		ops = &unix_seqpacket_ops;
+		break;
+	default:
+		return -ESOCKTNOSUPPORT;
+	}
+	struct sock *sk = sock_alloc(st, sizeof(struct unix_sock), ops, AF_UNIX, type, 0);
+	if (!sk)
+		return -ENOMEM;
+	struct unix_sock *u = unix_sk(sk);
+	list_init(&u->bound_node);
+	list_init(&u->rcvq);
+	list_init(&u->embryo_node);
+	u->max_backlog = (int)unix_net_of(st)->max_dgram_qlen;
+	*out = sk;
+	return 0;
+}
+
+void unix_set_peercred(struct sock *sk)
+{
+	sk->peer_pid = (pid_t)SYS0(SYS_getpid);
+	sk->peer_uid = (uid_t)SYS0(SYS_geteuid);
+	sk->peer_gid = (gid_t)SYS0(SYS_getegid);
+	sk->has_peercred = 1;
+}
+
+int unix_socketpair(struct sock *a, struct sock *b)
+{
+	struct unix_sock *ua = unix_sk(a), *ub = unix_sk(b);
+	sock_get(a);
+	sock_get(b);
+	ua->peer = ub;
+	ub->peer = ua;
+	unix_set_peercred(a);
+	unix_set_peercred(b);
+	if (a->type != SOCK_DGRAM) {
+		ua->state = UNIX_ESTABLISHED;
+		ub->state = UNIX_ESTABLISHED;
+	}
+	return 0;
+}
+
+struct umsg *umsg_alloc(struct unix_sock *sender, size_t len)
+{
+	struct umsg *m = st_alloc(sender->sk.st, sizeof(*m) + len);
+	if (!m)
+		return NULL;
+	memset(m, 0, sizeof(*m));
+	list_init(&m->node);
+	m->len = len;
+	m->truesize = len + UMSG_OVERHEAD;
+	return m;
+}
+
+void umsg_free(struct stack *st, struct umsg *m)
+{
+	unix_scm_destroy(st, &m->scm);
+	st_free(st, m);
+}
+
+void unix_queue(struct unix_sock *to, struct umsg *m)
+{
+	struct unix_sock *from = m->sender;
+	if (from) {
+		sock_get(&from->sk);
+		from->wmem += m->truesize;
+	}
+	if (to->sk.flags & SKF_TIMESTAMP)
+		clock_gettime(CLOCK_REALTIME, &m->stamp);
+	list_add_tail(&to->rcvq, &m->node);
+	to->rcvq_bytes += m->len;
+	to->rcvq_len++;
+	sock_wake(&to->sk, POLLIN | POLLRDNORM);
+}
+
+void unix_consume(struct unix_sock *u, struct umsg *m)
+{
+	struct stack *st = u->sk.st;
+	list_del(&m->node);
+	u->rcvq_bytes -= m->len - m->off;
+	u->rcvq_len--;
+	struct unix_sock *from = m->sender;
+	if (from) {
+		from->wmem -= m->truesize;
+		if (unix_writable(from))
+			sock_wake(&from->sk, POLLOUT | POLLWRNORM | POLLWRBAND);
+		sock_put(&from->sk);
+	}
+	umsg_free(st, m);
+}
+
+void unix_purge_queue(struct unix_sock *u)
+{
+	struct list *pos;
+	while ((pos = list_first(&u->rcvq)))
+		unix_consume(u, container_of(pos, struct umsg, node));
+}
+
+/* unix_writable(): a quarter of the send buffer free, and not listening. */
+int unix_writable(const struct unix_sock *u)
+{
+	return u->state != UNIX_LISTEN && (u->wmem << 2) <= (size_t)u->sk.sndbuf;
+}
+
+/* EPIPE on a stream raises SIGPIPE in the calling thread unless MSG_NOSIGNAL. */
+void unix_sigpipe(int flags)
+{
+	if (!(flags & MSG_NOSIGNAL))
+		SYS3(SYS_tgkill, SYS0(SYS_getpid), SYS0(SYS_gettid), SIGPIPE);
+}
+
+/* unix_inq_len()/unix_outq_len(). */
+int unix_ioctl(struct sock *sk, unsigned long req, void *arg)
+{
+	struct unix_sock *u = unix_sk(sk);
+	long v;
+	switch (req) {
+	case SIOCINQ:
+		if (u->state == UNIX_LISTEN)
+			return -EINVAL;
+		if (sk->type == SOCK_DGRAM) {
+			struct list *first = list_first(&u->rcvq);
+			v = first ? (long)container_of(first, struct umsg, node)->len : 0;
+		} else {
+			v = (long)u->rcvq_bytes;
+		}
+		break;
+	case SIOCOUTQ:
+		v = (long)u->wmem;
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	if (!uaccess_ok(arg, sizeof(int)))
+		return -EFAULT;
+	*(int *)arg = (int)v;
+	return 0;
+}
+
+static long host_max_dgram_qlen(void)
+{
+	char buf[32];
+	long fd = SYS4(SYS_openat, AT_FDCWD, "/proc/sys/net/unix/max_dgram_qlen",
+		       O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 512;
+	long n = SYS3(SYS_read, fd, buf, sizeof(buf) - 1);
+	SYS1(SYS_close, fd);
+	if (n <= 0)
+		return 512;
+	buf[n] = 0;
+	return strtol(buf, NULL, 10);
+}
+
+static int unix_net_init(struct stack *st)
+{
+	struct unix_net *un = calloc(1, sizeof(*un));
+	if (!un)
+		return -ENOMEM;
+	list_init(&un->bound);
+	un->max_dgram_qlen = host_max_dgram_qlen();
+	st->fam_state[AF_UNIX] = un;
+	return 0;
+}
+
+static void unix_net_exit(struct stack *st)
+{
+	free(st->fam_state[AF_UNIX]);
+	st->fam_state[AF_UNIX] = NULL;
+}
+
+const struct proto_family unix_family = {
+	.family = AF_UNIX,
+	.mask = USOCK_FAM_UNIX,
+	.stat_index = 0,
+	.create = unix_create,
+	.net_init = unix_net_init,
+	.net_exit = unix_net_exit,
+};
