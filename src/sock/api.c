@@ -27,9 +27,8 @@ static int sock_create(struct stack *st, int domain, int type, int protocol, str
 	if (domain < 0 || domain >= STACK_NFAMILY)
 		return -EAFNOSUPPORT;
 	int kind = type & SOCK_TYPE_MASK;
-	if ((type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC)) || kind == 0 ||
-	    kind > SOCK_PACKET)
-		return -EINVAL;
+	if ((type & ~(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC)) || kind > SOCK_PACKET)
+		return -EINVAL; /* a type of 0 is the family's to refuse (ESOCKTNOSUPPORT) */
 	const struct proto_family *fam = family_find(domain);
 	if (!fam || !(st->families & fam->mask))
 		return -EAFNOSUPPORT;

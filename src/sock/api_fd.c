@@ -192,6 +192,10 @@ int usock_fcntl(int fd, int cmd, unsigned long arg)
 		r = O_RDWR | (long)atomic_load(&f->fl);
 		break;
 	case F_SETFL:
+		if (arg & O_DIRECT) {
+			r = -EINVAL; /* sockets cannot do O_DIRECT */
+			break;
+		}
 		file_set_async(f, fd, (unsigned)arg);
 		r = 0;
 		break;
@@ -219,8 +223,8 @@ static int ioctl_file(struct ufile *f, int fd, unsigned long req, void *arg)
 	case FIOASYNC:
 		if (!uaccess_ok(ip, sizeof(int)))
 			return -EFAULT;
-		unsigned bit = req == FIONBIO ? O_NONBLOCK : O_ASYNC;
-		unsigned fl = atomic_load(&f->fl);
+		unsigned bit = req == FIONBIO ? O_NONBLOCK : O_ASYNC, fl;
+		fl = atomic_load(&f->fl);
 		file_set_async(f, fd, *ip ? fl | bit : fl & ~bit);
 		return 0;
 	case FIOSETOWN:

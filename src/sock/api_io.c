@@ -90,6 +90,7 @@ static ssize_t recvmsg_file(struct ufile *f, struct msghdr *msg, int flags)
 	void *uname = msg->msg_name;
 	void *cbase = k.msg_control;
 	k.msg_namelen = 0;
+	k.msg_flags = flags & MSG_CMSG_CLOEXEC; /* ____sys_recvmsg() echoes it */
 	struct sock *sk = f->sk;
 	ulock_lock(&sk->st->lock);
 	ssize_t n = sk->ops->recvmsg(sk, &k, msg_flags_for(f, flags));

@@ -51,20 +51,6 @@ void sock_put(struct sock *sk)
 	stack_put(st);
 }
 
-/* POLL_* reason for SIGIO from the events of a wake-up (Linux's sk_wake_async bands). */
-static int sigio_reason(uint32_t events)
-{
-	if (events & POLLHUP)
-		return POLL_HUP;
-	if (events & POLLERR)
-		return POLL_ERR;
-	if (events & POLLIN)
-		return POLL_IN;
-	if (events & POLLOUT)
-		return POLL_OUT;
-	return 0;
-}
-
 static long sigio_band(int reason)
 {
 	static const long band[] = {
@@ -85,31 +71,40 @@ static void sigio_send(const struct ufile *f, int reason)
 	if (o->pid == 0)
 		return;
 	pid_t self = (pid_t)SYS0(SYS_getpid);
-	if (o->sig == 0 || (o->type == F_OWNER_PGRP) || o->pid != self) {
-		if (o->type == F_OWNER_TID)
-			SYS3(SYS_tgkill, self, o->pid, o->sig ? o->sig : SIGIO);
-		else
-			SYS2(SYS_kill, o->type == F_OWNER_PGRP ? -o->pid : o->pid,
-			     o->sig ? o->sig : SIGIO);
+	int sig = o->sig ? o->sig : SIGIO;
+	if (o->type == F_OWNER_PGRP || (o->type != F_OWNER_TID && o->pid != self)) {
+		/* the kernel's siginfo cannot be forged for other processes */
+		SYS2(SYS_kill, o->type == F_OWNER_PGRP ? -o->pid : o->pid, sig);
 		return;
 	}
 	siginfo_t si;
 	memset(&si, 0, sizeof(si));
-	si.si_signo = o->sig;
-	si.si_code = reason;
-	si.si_band = sigio_band(reason);
-	si.si_fd = f->sigio_fd;
+	si.si_signo = sig;
+	si.si_code = SI_KERNEL; /* plain SIGIO: SEND_SIG_PRIV */
+	if (o->sig) {
+		si.si_code = reason;
+		si.si_band = sigio_band(reason);
+		si.si_fd = f->sigio_fd;
+	}
 	if (o->type == F_OWNER_TID)
-		SYS4(SYS_rt_tgsigqueueinfo, self, o->pid, o->sig, &si);
+		SYS4(SYS_rt_tgsigqueueinfo, self, o->pid, sig, &si);
 	else
-		SYS3(SYS_rt_sigqueueinfo, o->pid, o->sig, &si);
+		SYS3(SYS_rt_sigqueueinfo, o->pid, sig, &si);
 }
 
 void sock_wake(struct sock *sk, uint32_t events)
 {
 	waitq_wake(&sk->wq, events);
-	int reason = sigio_reason(events);
-	if (!reason || list_is_empty(&sk->async))
+}
+
+void sock_wake_async(struct sock *sk, int reason)
+{
+	if (reason == POLL_OUT) {
+		if (!(sk->flags & SKF_NOSPACE))
+			return;
+		sk->flags &= ~(unsigned)SKF_NOSPACE;
+	}
+	if (list_is_empty(&sk->async))
 		return;
 	struct list *pos, *tmp;
 	list_for_each_safe(pos, tmp, &sk->async)

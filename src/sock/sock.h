@@ -7,6 +7,7 @@
 #define USOCK_SOCK_SOCK_H
 
 #include <poll.h>
+#include <signal.h> /* POLL_IN, POLL_OUT, POLL_HUP: SIGIO reasons */
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -76,6 +77,7 @@ enum {
 	SKF_SNDBUF_LOCK = 1u << 21,
 	SKF_RCVBUF_LOCK = 1u << 22,
 	SKF_ACCEPTCONN = 1u << 23,
+	SKF_NOSPACE = 1u << 24, /* a writer found the buffer full (SOCKWQ_ASYNC_NOSPACE) */
 };
 
 /* Shutdown bits (sk->shutdown), as Linux's RCV_SHUTDOWN/SEND_SHUTDOWN. */
@@ -95,7 +97,7 @@ struct sock {
 	int rcvbuf, sndbuf;	    /* (S) bytes, as SO_RCVBUF reads them back */
 	int rcvlowat;		    /* (S) */
 	uint64_t rcvtimeo_ns, sndtimeo_ns; /* (S) UINT64_MAX: forever, 0: never wait */
-	int linger_s;			   /* (S) with SKF_LINGER */
+	long linger_ticks;		   /* (S) SO_LINGER time in kernel ticks */
 	int priority;			   /* (S) */
 	uint32_t mark;			   /* (S) */
 	int peek_off;			   /* (S) -1: off */
@@ -121,8 +123,11 @@ void sock_get(struct sock *sk);
 /* Drops a reference; frees the sock with the last. Stack lock held. */
 void sock_put(struct sock *sk);
 
-/* Wakes sleepers, poll/epoll entries and SIGIO owners with @events (POLL* bits). */
+/* Wakes sleepers and poll/epoll entries with @events (POLL* bits). */
 void sock_wake(struct sock *sk, uint32_t events);
+/* Sends SIGIO to the O_ASYNC owners, as sk_wake_async(): @reason is POLL_IN, POLL_OUT
+ * (only after a writer found the buffer full) or POLL_HUP. */
+void sock_wake_async(struct sock *sk, int reason);
 /* Sets the pending error and wakes with POLLERR. @err is a positive errno. */
 void sock_set_err(struct sock *sk, int err);
 /* Returns and clears the pending error as -errno (0 if none). */

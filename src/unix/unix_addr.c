@@ -27,14 +27,15 @@ static int is_abstract(const struct sockaddr_un *sun)
 	return sun->sun_path[0] == 0;
 }
 
+/* Abstract names are per socket type, as in Linux's unix_table hashing. */
 static struct unix_sock *find_abstract(struct unix_net *un, const struct sockaddr_un *sun,
-				       socklen_t len)
+				       socklen_t len, int type)
 {
 	struct list *pos, *tmp;
 	list_for_each_safe(pos, tmp, &un->bound)
 	{
 		struct unix_sock *u = container_of(pos, struct unix_sock, bound_node);
-		if (u->addr.len == len && is_abstract(&u->addr.sun) &&
+		if (u->addr.len == len && u->sk.type == type && is_abstract(&u->addr.sun) &&
 		    memcmp(&u->addr.sun, sun, len) == 0)
 			return u;
 	}
@@ -72,7 +73,7 @@ int unix_autobind(struct unix_sock *u)
 		char hex[8];
 		snprintf(hex, sizeof(hex), "%05x", n);
 		memcpy(sun.sun_path + 1, hex, 5);
-		if (!find_abstract(un, &sun, SUN_OFF + 6)) {
+		if (!find_abstract(un, &sun, SUN_OFF + 6, u->sk.type)) {
 			bind_name(u, &sun, SUN_OFF + 6);
 			return 0;
 		}
@@ -91,6 +92,10 @@ static int bind_path(struct unix_sock *u, struct sockaddr_un *sun, socklen_t len
 		return -EADDRINUSE;
 	if (r < 0)
 		return (int)r;
+	if (u->addr.len) { /* Linux makes the file first, then finds the socket bound */
+		SYS3(SYS_unlinkat, AT_FDCWD, path, 0);
+		return -EINVAL;
+	}
 	struct stat stb;
 	r = SYS4(SYS_newfstatat, AT_FDCWD, path, &stb, 0);
 	if (r < 0)
@@ -106,15 +111,15 @@ int unix_bind(struct sock *sk, const struct sockaddr *addr, socklen_t len)
 	struct unix_sock *u = unix_sk(sk);
 	struct sockaddr_un *sun = (struct sockaddr_un *)addr; /* a sockaddr_storage copy */
 	if (len == SUN_OFF && addr->sa_family == AF_UNIX)
-		return u->addr.len ? -EINVAL : unix_autobind(u);
+		return unix_autobind(u); /* a no-op on a bound socket */
 	int r = unix_validate_addr(addr, len);
 	if (r < 0)
 		return r;
-	if (u->addr.len)
-		return -EINVAL;
 	if (!is_abstract(sun))
 		return bind_path(u, sun, len);
-	if (find_abstract(unix_net_of(sk->st), sun, len))
+	if (u->addr.len)
+		return -EINVAL;
+	if (find_abstract(unix_net_of(sk->st), sun, len, sk->type))
 		return -EADDRINUSE;
 	bind_name(u, sun, len);
 	return 0;
@@ -149,7 +154,7 @@ int unix_find_other(struct stack *st, const struct sockaddr *addr, socklen_t len
 	struct sockaddr_un *sun = (struct sockaddr_un *)addr;
 	int r;
 	if (is_abstract(sun)) {
-		*out = find_abstract(unix_net_of(st), sun, len);
+		*out = find_abstract(unix_net_of(st), sun, len, type);
 		r = *out ? 0 : -ECONNREFUSED;
 	} else {
 		r = find_path(st, sun, len, out);

@@ -56,6 +56,7 @@ static int queue_embryo(struct unix_sock *u, struct unix_sock *l)
 	list_add_tail(&l->rcvq, &n->embryo_node);
 	l->rcvq_len++;
 	sock_wake(&l->sk, POLLIN | POLLRDNORM);
+	sock_wake_async(&l->sk, POLL_IN);
 	return 0;
 }
 
@@ -155,6 +156,8 @@ int unix_conn_shutdown(struct sock *sk, int how)
 	else if (peer_mode & SK_RCV_SHUTDOWN)
 		ev = POLLIN | POLLRDHUP;
 	sock_wake(&o->sk, ev);
+	if (ev != POLLOUT)
+		sock_wake_async(&o->sk, ev == POLLHUP ? POLL_HUP : POLL_IN);
 	return 0;
 }
 
@@ -174,6 +177,7 @@ static void release_one(struct unix_sock *u, int embryo)
 		if (u->rcvq_len || embryo)
 			o->sk.err = ECONNRESET;
 		sock_wake(&o->sk, POLLHUP | POLLIN | POLLRDHUP | POLLERR);
+		sock_wake_async(&o->sk, POLL_HUP);
 		sock_put(&o->sk);
 	}
 	struct list *pos;

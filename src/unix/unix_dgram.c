@@ -72,6 +72,7 @@ static ssize_t dgram_send_to(struct unix_sock *u, const struct msghdr *msg, int 
 		if (r != -EAGAIN && r != -ENOBUFS)
 			break;
 		struct sock *wait_sk = r == -EAGAIN ? &o->sk : sk;
+		sk->flags |= SKF_NOSPACE;
 		r = sock_wait_on(sk, wait_sk, deadline);
 		if (r < 0)
 			break;

@@ -128,8 +128,8 @@ int unix_scm_send(struct stack *st, const struct msghdr *msg, struct unix_scm *s
 {
 	memset(scm, 0, sizeof(*scm));
 	scm->pid = (pid_t)SYS0(SYS_getpid);
-	scm->uid = (uid_t)SYS0(SYS_geteuid);
-	scm->gid = (gid_t)SYS0(SYS_getegid);
+	scm->uid = (uid_t)SYS0(SYS_getuid); /* current_uid(): the real ids */
+	scm->gid = (gid_t)SYS0(SYS_getgid);
 	if (!msg->msg_controllen)
 		return 0;
 	if (msg->msg_controllen < sizeof(struct cmsghdr))
@@ -196,7 +196,7 @@ static void scm_recv_stamp(struct unix_sock *u, struct umsg *m, struct msghdr *m
 {
 	struct sock *sk = &u->sk;
 	sk->stamp = m->stamp;
-	if (!(sk->flags & SKF_TIMESTAMP) || !m->stamp.tv_sec)
+	if (!(sk->flags & SKF_TIMESTAMP) || !m->stamp.tv_sec || sk->type == SOCK_STREAM)
 		return;
 	if (sk->flags & SKF_TIMESTAMPNS) {
 		unix_put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMPNS_OLD, sizeof(m->stamp), &m->stamp);

@@ -52,13 +52,19 @@ static ssize_t stream_sendmsg(struct sock *sk, const struct msghdr *msg, int fla
 		return u->state == UNIX_ESTABLISHED ? -EISCONN : -EOPNOTSUPP;
 	if (!u->peer)
 		return -ENOTCONN;
+	size_t total = 0;
+	for (size_t i = 0; i < msg->msg_iovlen; i++)
+		total += msg->msg_iov[i].iov_len;
+	if (sk->shutdown & SK_SEND_SHUTDOWN) {
+		unix_sigpipe(flags);
+		return -EPIPE;
+	}
+	if (!total)
+		return 0; /* nothing is queued, rights included */
 	struct unix_scm scm;
 	int r = unix_scm_send(sk->st, msg, &scm);
 	if (r < 0)
 		return r;
-	size_t total = 0;
-	for (size_t i = 0; i < msg->msg_iovlen; i++)
-		total += msg->msg_iov[i].iov_len;
 	struct timespec dbuf;
 	const struct timespec *deadline =
 		sock_deadline((flags & MSG_DONTWAIT) ? 0 : sk->sndtimeo_ns, &dbuf);
@@ -71,6 +77,7 @@ static ssize_t stream_sendmsg(struct sock *sk, const struct msghdr *msg, int fla
 			break;
 		}
 		if (u->wmem >= (size_t)sk->sndbuf) {
+			sk->flags |= SKF_NOSPACE;
 			err = sock_wait(sk, deadline);
 			if (err < 0)
 				break;
