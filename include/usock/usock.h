@@ -60,7 +60,7 @@ USOCK_API int usock_is_fd(int fd);
 
 USOCK_API int usock_socket(struct usock_stack *st, int domain, int type, int protocol);
 USOCK_API int usock_socketpair(struct usock_stack *st, int domain, int type, int protocol,
-			       int sv[2]);
+                               int sv[2]);
 USOCK_API int usock_bind(int fd, const struct sockaddr *addr, socklen_t len);
 USOCK_API int usock_listen(int fd, int backlog);
 USOCK_API int usock_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
@@ -74,12 +74,12 @@ USOCK_API int usock_shutdown(int fd, int how);
 USOCK_API ssize_t usock_sendmsg(int fd, const struct msghdr *msg, int flags);
 USOCK_API ssize_t usock_recvmsg(int fd, struct msghdr *msg, int flags);
 USOCK_API ssize_t usock_sendto(int fd, const void *buf, size_t len, int flags,
-			       const struct sockaddr *addr, socklen_t alen);
+                               const struct sockaddr *addr, socklen_t alen);
 USOCK_API ssize_t usock_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr,
-				 socklen_t *alen);
+                                 socklen_t *alen);
 USOCK_API int usock_sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags);
 USOCK_API int usock_recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags,
-			     struct timespec *timeout);
+                             struct timespec *timeout);
 USOCK_API ssize_t usock_readv(int fd, const struct iovec *iov, int iovcnt);
 USOCK_API ssize_t usock_writev(int fd, const struct iovec *iov, int iovcnt);
 USOCK_API ssize_t usock_read(int fd, void *buf, size_t len);
@@ -98,13 +98,13 @@ USOCK_API int usock_fstat(int fd, struct stat *st);
 
 /* Readiness over any mix of kernel and usock fds. @timeout NULL blocks. */
 USOCK_API int usock_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
-			  const sigset_t *sigmask);
+                          const sigset_t *sigmask);
 USOCK_API int usock_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timespec *timeout,
-			    const sigset_t *sigmask, int update_timeout);
+                            const sigset_t *sigmask, int update_timeout);
 USOCK_API int usock_epoll_create1(int flags);
 USOCK_API int usock_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 USOCK_API int usock_epoll_pwait2(int epfd, struct epoll_event *evs, int maxevents,
-				 const struct timespec *timeout, const sigset_t *sigmask);
+                                 const struct timespec *timeout, const sigset_t *sigmask);
 
 #ifdef __cplusplus
 }

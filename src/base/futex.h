@@ -23,7 +23,7 @@ static inline int futex_wait_abs(_Atomic uint32_t *w, uint32_t val, const struct
 	long r;
 	if (abs)
 		r = SYS6(SYS_futex, w, FUTEX_WAIT_BITSET | USOCK_FUTEX_PRIVATE, val, abs, 0,
-			 FUTEX_BITSET_MATCH_ANY);
+		         FUTEX_BITSET_MATCH_ANY);
 	else
 		r = SYS4(SYS_futex, w, FUTEX_WAIT | USOCK_FUTEX_PRIVATE, val, 0);
 	if (r == -EAGAIN)

@@ -16,7 +16,7 @@ void ulock_lock_slow(struct ulock *l)
 		uint32_t z = 0;
 		if (atomic_load_explicit(&l->word, memory_order_relaxed) == 0 &&
 		    atomic_compare_exchange_weak_explicit(&l->word, &z, 1, memory_order_acquire,
-							  memory_order_relaxed))
+		                                          memory_order_relaxed))
 			return;
 		cpu_relax();
 	}

@@ -18,7 +18,7 @@ static inline void ulock_lock(struct ulock *l)
 {
 	uint32_t z = 0;
 	if (!atomic_compare_exchange_strong_explicit(&l->word, &z, 1, memory_order_acquire,
-						     memory_order_relaxed))
+	                                             memory_order_relaxed))
 		ulock_lock_slow(l);
 }
 

@@ -14,9 +14,10 @@
 #include "lock.h"
 
 struct waitq {
-	_Atomic uint32_t seq;	   /* (S) bumped by every wake */
+	_Atomic uint32_t seq;      /* (S) bumped by every wake */
 	_Atomic uint32_t sleepers; /* (S) callers inside waitq_wait() */
-	struct list entries;	   /* (S) struct wait_entry, for poll and epoll */
+	_Atomic int waker_cpu;     /* CPU of the last waitq_wake(): a hint for spinners */
+	struct list entries;       /* (S) struct wait_entry, for poll and epoll */
 };
 
 struct wait_entry;
@@ -25,7 +26,7 @@ typedef void (*wait_fn)(struct wait_entry *e, uint32_t events);
 
 struct wait_entry {
 	struct list node; /* (S) on waitq.entries */
-	wait_fn fn;	  /* (I) */
+	wait_fn fn;       /* (I) */
 };
 
 void waitq_init(struct waitq *wq);

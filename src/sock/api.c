@@ -116,14 +116,13 @@ static int addr_in(const struct sockaddr *addr, socklen_t len, struct sockaddr_s
 	if (len && !uaccess_ok(addr, len))
 		return -EFAULT;
 	memset(ss, 0, sizeof(*ss));
-	if (len)
-		memcpy(ss, addr, len);
+	uaccess_copy_in(ss, addr, len);
 	return 0;
 }
 
 /* Copies an address out as move_addr_to_user(): truncates, reports the true length. */
 static int addr_out(const struct sockaddr_storage *ss, socklen_t klen, struct sockaddr *addr,
-		    socklen_t *len)
+                    socklen_t *len)
 {
 	if (!uaccess_ok(len, sizeof(*len)))
 		return -EFAULT;

@@ -142,8 +142,7 @@ static int fcntl_owner(struct ufile *f, int cmd, unsigned long arg)
 	case F_SETOWN_EX:
 		if (!uaccess_ok(ex, sizeof(*ex)))
 			return -EFAULT;
-		if (ex->type != F_OWNER_TID && ex->type != F_OWNER_PID &&
-		    ex->type != F_OWNER_PGRP)
+		if (ex->type != F_OWNER_TID && ex->type != F_OWNER_PID && ex->type != F_OWNER_PGRP)
 			return -EINVAL;
 		return file_setown(f, ex->type, ex->pid);
 	case F_GETOWN_EX:

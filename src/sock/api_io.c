@@ -12,7 +12,6 @@
 #include "file.h"
 #include "sock.h"
 
-
 #define UIO_MAXIOV 1024
 
 static int msg_flags_for(const struct ufile *f, int flags)
@@ -24,7 +23,7 @@ static int msg_flags_for(const struct ufile *f, int flags)
 
 /* Checks a user msghdr as copy_msghdr_from_user() does and copies its name in. */
 static int msg_check(const struct msghdr *msg, struct msghdr *k, struct sockaddr_storage *ss,
-		     int recv)
+                     int recv)
 {
 	if (!uaccess_ok(msg, sizeof(*msg)))
 		return -EFAULT;
@@ -48,7 +47,7 @@ static int msg_check(const struct msghdr *msg, struct msghdr *k, struct sockaddr
 	if (!recv && k->msg_namelen) {
 		if (!uaccess_ok(k->msg_name, k->msg_namelen))
 			return -EFAULT;
-		memcpy(ss, k->msg_name, k->msg_namelen);
+		uaccess_copy_in(ss, k->msg_name, k->msg_namelen);
 	}
 	k->msg_name = recv ? (msg->msg_name ? ss : NULL) : (k->msg_namelen ? ss : NULL);
 	k->msg_flags = 0;
@@ -123,21 +122,23 @@ ssize_t usock_recvmsg(int fd, struct msghdr *msg, int flags)
 }
 
 ssize_t usock_sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr,
-		     socklen_t alen)
+                     socklen_t alen)
 {
-	struct iovec iov = { (void *)buf, len };
-	struct msghdr m = { .msg_name = (void *)addr, .msg_namelen = addr ? alen : 0,
-			    .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = {(void *)buf, len};
+	struct msghdr m = {.msg_name = (void *)addr,
+	                   .msg_namelen = addr ? alen : 0,
+	                   .msg_iov = &iov,
+	                   .msg_iovlen = 1};
 	if (addr && (int)alen < 0)
 		return -EINVAL;
 	return usock_sendmsg(fd, &m, flags);
 }
 
 ssize_t usock_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr,
-		       socklen_t *alen)
+                       socklen_t *alen)
 {
-	struct iovec iov = { buf, len };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = {buf, len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
 	if (addr) {
 		if (!uaccess_ok(alen, sizeof(*alen)))
 			return -EFAULT;
@@ -159,7 +160,7 @@ ssize_t usock_readv(int fd, const struct iovec *iov, int iovcnt)
 	ssize_t total = iov_total(iov, (size_t)iovcnt);
 	if (total <= 0)
 		return total;
-	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt };
+	struct msghdr m = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
 	return usock_recvmsg(fd, &m, 0);
 }
 
@@ -174,7 +175,7 @@ ssize_t usock_writev(int fd, const struct iovec *iov, int iovcnt)
 	int r = sock_file_get(fd, &f);
 	if (r < 0)
 		return r;
-	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt };
+	struct msghdr m = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
 	/* sock_write_iter(): a write on a seqpacket socket ends a record */
 	ssize_t n = sendmsg_file(f, &m, f->sk->type == SOCK_SEQPACKET ? MSG_EOR : 0);
 	file_put(f);
@@ -183,13 +184,13 @@ ssize_t usock_writev(int fd, const struct iovec *iov, int iovcnt)
 
 ssize_t usock_read(int fd, void *buf, size_t len)
 {
-	struct iovec iov = { buf, len };
+	struct iovec iov = {buf, len};
 	return usock_readv(fd, &iov, 1);
 }
 
 ssize_t usock_write(int fd, const void *buf, size_t len)
 {
-	struct iovec iov = { (void *)buf, len };
+	struct iovec iov = {(void *)buf, len};
 	return usock_writev(fd, &iov, 1);
 }
 
@@ -218,8 +219,8 @@ int usock_recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags, struct ti
 	if (timeout && (timeout->tv_sec < 0 || (unsigned long)timeout->tv_nsec >= 1000000000ul))
 		return -EINVAL;
 	uint64_t end = timeout ? mono_now_ns() + (uint64_t)timeout->tv_sec * 1000000000u +
-					 (uint64_t)timeout->tv_nsec
-			       : 0;
+	                                 (uint64_t)timeout->tv_nsec
+	                       : 0;
 	unsigned i;
 	for (i = 0; i < n; i++) {
 		ssize_t r = usock_recvmsg(fd, &vec[i].msg_hdr, flags & ~MSG_WAITFORONE);
@@ -262,7 +263,7 @@ ssize_t usock_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 	while (done < count) {
 		size_t want = count - done < sizeof(buf) ? count - done : sizeof(buf);
 		long n = offset ? SYS4(SYS_pread64, in_fd, buf, want, pos)
-				: SYS3(SYS_read, in_fd, buf, want);
+		                : SYS3(SYS_read, in_fd, buf, want);
 		if (n < 0) {
 			if (done)
 				break;

@@ -6,9 +6,9 @@
 #include "sock.h"
 
 struct proto_family {
-	int family;	  /* AF_* */
-	unsigned mask;	  /* enum usock_family_mask bit */
-	int stat_index;	  /* index into stack.nsock[] */
+	int family;     /* AF_* */
+	unsigned mask;  /* enum usock_family_mask bit */
+	int stat_index; /* index into stack.nsock[] */
 	/* Makes a socket; *@out gets one reference. -ESOCKTNOSUPPORT, -EPROTONOSUPPORT... */
 	int (*create)(struct stack *st, int type, int protocol, struct sock **out);
 	int (*net_init)(struct stack *st); /* per-stack state into st->fam_state[family] */

@@ -26,7 +26,7 @@ struct ufile *file_new_sock(struct sock *sk, unsigned fl)
 	f->kind = UFILE_SOCK;
 	atomic_init(&f->fl, 0);
 	f->sk = sk;
-	f->own = (struct fown){ .type = F_OWNER_TID }; /* Linux's PIDTYPE_PID, as F_GETOWN_EX shows */
+	f->own = (struct fown){.type = F_OWNER_TID}; /* Linux's PIDTYPE_PID, as F_GETOWN_EX shows */
 	list_init(&f->async_node);
 	list_init(&f->epitems);
 	f->sigio_fd = -1;
@@ -44,7 +44,7 @@ struct ufile *file_new_epoll(struct epoll *ep)
 	f->kind = UFILE_EPOLL;
 	atomic_init(&f->fl, 0);
 	f->ep = ep;
-	f->own = (struct fown){ .type = F_OWNER_PID };
+	f->own = (struct fown){.type = F_OWNER_PID};
 	list_init(&f->async_node);
 	list_init(&f->epitems);
 	f->sigio_fd = -1;
@@ -102,13 +102,13 @@ static _Atomic(struct ufile *) *fdt_slot(int fd, int create)
 		return NULL;
 	unsigned c = (unsigned)fd >> FDT_CHUNK_BITS;
 	_Atomic(struct ufile *) *chunk = atomic_load_explicit(
-		(_Atomic(_Atomic(struct ufile *) *) *)&fdt[c], memory_order_acquire);
+	        (_Atomic(_Atomic(struct ufile *) *) *)&fdt[c], memory_order_acquire);
 	if (!chunk && create) {
 		chunk = calloc(FDT_CHUNK, sizeof(*chunk));
 		if (!chunk)
 			return NULL;
 		atomic_store_explicit((_Atomic(_Atomic(struct ufile *) *) *)&fdt[c], chunk,
-				      memory_order_release);
+		                      memory_order_release);
 	}
 	return chunk ? &chunk[(unsigned)fd & (FDT_CHUNK - 1)] : NULL;
 }

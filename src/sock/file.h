@@ -28,15 +28,15 @@ struct fown {
 };
 
 struct ufile {
-	_Atomic long refs;	  /* fds, calls in progress, SCM_RIGHTS in flight */
-	enum ufile_kind kind;	  /* (I) */
-	_Atomic unsigned fl;	  /* O_NONBLOCK | O_ASYNC (file status flags) */
-	struct fown own;	  /* (S) of the socket's stack */
-	struct list async_node;	  /* (S) on sk->async while O_ASYNC is set */
-	struct sock *sk;	  /* (I) UFILE_SOCK: holds one sock reference */
-	struct epoll *ep;	  /* (I) UFILE_EPOLL */
-	struct list epitems;	  /* epoll registrations of this file (guarded by epoll_lock) */
-	int sigio_fd;		  /* (S) an fd of this file, reported in si_fd */
+	_Atomic long refs;      /* fds, calls in progress, SCM_RIGHTS in flight */
+	enum ufile_kind kind;   /* (I) */
+	_Atomic unsigned fl;    /* O_NONBLOCK | O_ASYNC (file status flags) */
+	struct fown own;        /* (S) of the socket's stack */
+	struct list async_node; /* (S) on sk->async while O_ASYNC is set */
+	struct sock *sk;        /* (I) UFILE_SOCK: holds one sock reference */
+	struct epoll *ep;       /* (I) UFILE_EPOLL */
+	struct list epitems;    /* epoll registrations of this file (guarded by epoll_lock) */
+	int sigio_fd;           /* (S) an fd of this file, reported in si_fd */
 };
 
 /* Makes a file for @sk, taking over the caller's sock reference. NULL on ENOMEM. */

@@ -12,7 +12,7 @@
 #include "sock.h"
 
 struct sock *sock_alloc(struct stack *st, size_t size, const struct sock_ops *ops, int family,
-			int type, int protocol)
+                        int type, int protocol)
 {
 	struct sock *sk = st_zalloc(st, size);
 	if (!sk)
@@ -54,12 +54,12 @@ void sock_put(struct sock *sk)
 static long sigio_band(int reason)
 {
 	static const long band[] = {
-		[POLL_IN] = POLLIN | POLLRDNORM,
-		[POLL_OUT] = POLLOUT | POLLWRNORM | POLLWRBAND,
-		[POLL_MSG] = POLLIN | POLLRDNORM | POLLMSG,
-		[POLL_ERR] = POLLERR,
-		[POLL_PRI] = POLLPRI | POLLRDBAND,
-		[POLL_HUP] = POLLHUP | POLLERR,
+	        [POLL_IN] = POLLIN | POLLRDNORM,
+	        [POLL_OUT] = POLLOUT | POLLWRNORM | POLLWRBAND,
+	        [POLL_MSG] = POLLIN | POLLRDNORM | POLLMSG,
+	        [POLL_ERR] = POLLERR,
+	        [POLL_PRI] = POLLPRI | POLLRDBAND,
+	        [POLL_HUP] = POLLHUP | POLLERR,
 	};
 	return band[reason];
 }
@@ -147,7 +147,7 @@ int sock_wait_on(struct sock *sk, struct sock *other, const struct timespec *dea
 
 int sock_capable(int cap)
 {
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
 	if (SYS2(SYS_capget, &h, d) != 0)
 		return 0;
@@ -203,6 +203,14 @@ int uaccess_ok(const void *p, size_t len)
 	if (a < 4096 || a + len < a || a + len > (UINT64_C(1) << 47))
 		return 0;
 	return 1;
+}
+
+__attribute__((no_sanitize("address"))) void uaccess_copy_in(void *dst, const void *src, size_t len)
+{
+	volatile unsigned char *d = dst;
+	const volatile unsigned char *s = src;
+	for (size_t i = 0; i < len; i++)
+		d[i] = s[i];
 }
 
 ssize_t iov_total(const struct iovec *iov, size_t n)

@@ -37,7 +37,7 @@ struct sock_ops {
 	ssize_t (*sendmsg)(struct sock *sk, const struct msghdr *msg, int flags);
 	ssize_t (*recvmsg)(struct sock *sk, struct msghdr *msg, int flags);
 	int (*shutdown)(struct sock *sk, int how); /* how: SHUT_RD/WR/RDWR, validated */
-	uint32_t (*poll)(struct sock *sk);	   /* current POLL* mask */
+	uint32_t (*poll)(struct sock *sk);         /* current POLL* mask */
 	/* Protocol ioctls; -ENOIOCTLCMD lets the socket layer answer. */
 	int (*ioctl)(struct sock *sk, unsigned long req, void *arg);
 	int (*setsockopt)(struct sock *sk, int level, int name, const void *val, socklen_t len);
@@ -81,35 +81,35 @@ enum {
 };
 
 /* Shutdown bits (sk->shutdown), as Linux's RCV_SHUTDOWN/SEND_SHUTDOWN. */
-#define SK_RCV_SHUTDOWN	 1
+#define SK_RCV_SHUTDOWN  1
 #define SK_SEND_SHUTDOWN 2
 
 struct sock {
-	const struct sock_ops *ops; /* (I) */
-	struct stack *st;	    /* (I) holds one stack reference */
-	int family, type, protocol; /* (I) */
-	long refs;		    /* (S) files, peers, queues that point here */
-	struct waitq wq;	    /* (S) readers, writers, poll and epoll */
-	struct list async;	    /* (S) struct ufile with O_ASYNC (SIGIO) */
-	int err;		    /* (S) pending error for SO_ERROR, positive errno */
-	unsigned shutdown;	    /* (S) SK_RCV_SHUTDOWN | SK_SEND_SHUTDOWN */
-	unsigned flags;		    /* (S) SKF_* */
-	int rcvbuf, sndbuf;	    /* (S) bytes, as SO_RCVBUF reads them back */
-	int rcvlowat;		    /* (S) */
+	const struct sock_ops *ops;        /* (I) */
+	struct stack *st;                  /* (I) holds one stack reference */
+	int family, type, protocol;        /* (I) */
+	long refs;                         /* (S) files, peers, queues that point here */
+	struct waitq wq;                   /* (S) readers, writers, poll and epoll */
+	struct list async;                 /* (S) struct ufile with O_ASYNC (SIGIO) */
+	int err;                           /* (S) pending error for SO_ERROR, positive errno */
+	unsigned shutdown;                 /* (S) SK_RCV_SHUTDOWN | SK_SEND_SHUTDOWN */
+	unsigned flags;                    /* (S) SKF_* */
+	int rcvbuf, sndbuf;                /* (S) bytes, as SO_RCVBUF reads them back */
+	int rcvlowat;                      /* (S) */
 	uint64_t rcvtimeo_ns, sndtimeo_ns; /* (S) UINT64_MAX: forever, 0: never wait */
-	long linger_ticks;		   /* (S) SO_LINGER time in kernel ticks */
-	int priority;			   /* (S) */
-	uint32_t mark;			   /* (S) */
-	int peek_off;			   /* (S) -1: off */
-	int bound_dev_if;		   /* (S) SO_BINDTODEVICE ifindex, 0 none */
-	char bound_dev_name[16];	   /* (S) */
-	unsigned busy_poll_us;		   /* (S) */
-	int incoming_cpu;		   /* (S) */
-	uint32_t drops;			   /* (S) SO_RXQ_OVFL counter */
-	struct timespec stamp;		   /* (S) receive time of the last datagram read */
-	void *filter;			   /* (S) attached classic BPF program (opaque) */
-	unsigned filter_len;		   /* (S) instructions */
-	pid_t peer_pid;			   /* (S) SO_PEERCRED */
+	long linger_ticks;                 /* (S) SO_LINGER time in kernel ticks */
+	int priority;                      /* (S) */
+	uint32_t mark;                     /* (S) */
+	int peek_off;                      /* (S) -1: off */
+	int bound_dev_if;                  /* (S) SO_BINDTODEVICE ifindex, 0 none */
+	char bound_dev_name[16];           /* (S) */
+	unsigned busy_poll_us;             /* (S) */
+	int incoming_cpu;                  /* (S) */
+	uint32_t drops;                    /* (S) SO_RXQ_OVFL counter */
+	struct timespec stamp;             /* (S) receive time of the last datagram read */
+	void *filter;                      /* (S) attached classic BPF program (opaque) */
+	unsigned filter_len;               /* (S) instructions */
+	pid_t peer_pid;                    /* (S) SO_PEERCRED */
 	uid_t peer_uid;
 	gid_t peer_gid;
 	int has_peercred;
@@ -118,7 +118,7 @@ struct sock {
 /* Allocates a sock of @size bytes (>= sizeof(struct sock), protocol struct first member
  * is the sock) with defaults from the stack; one reference for the caller. */
 struct sock *sock_alloc(struct stack *st, size_t size, const struct sock_ops *ops, int family,
-			int type, int protocol);
+                        int type, int protocol);
 void sock_get(struct sock *sk);
 /* Drops a reference; frees the sock with the last. Stack lock held. */
 void sock_put(struct sock *sk);
@@ -165,6 +165,9 @@ int sock_getsockopt(struct sock *sk, int name, void *val, socklen_t *len);
 
 /* Copy helpers for user memory: return -EFAULT for pointers that cannot be valid. */
 int uaccess_ok(const void *p, size_t len);
+/* copy_from_user(): copies exactly the @len bytes the caller vouched for, even past the
+ * object a sanitizer knows about (the kernel reads what the user claims, too). */
+void uaccess_copy_in(void *dst, const void *src, size_t len);
 /* Total length of @iov, or -EINVAL (count/length overflow) / -EFAULT. */
 ssize_t iov_total(const struct iovec *iov, size_t n);
 /* Copies between a flat buffer and an iovec starting @skip bytes into the iovec. */

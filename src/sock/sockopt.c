@@ -263,9 +263,11 @@ static int set_timestamp(struct sock *sk, int name, int val, const void *raw, so
 {
 	int is_new = name == SO_TIMESTAMP_NEW || name == SO_TIMESTAMPNS_NEW;
 	int ns = name == SO_TIMESTAMPNS_OLD || name == SO_TIMESTAMPNS_NEW;
-	sk->flags = is_new ? sk->flags | SKF_TIMESTAMP_NEW : sk->flags & ~(unsigned)SKF_TIMESTAMP_NEW;
+	sk->flags =
+	        is_new ? sk->flags | SKF_TIMESTAMP_NEW : sk->flags & ~(unsigned)SKF_TIMESTAMP_NEW;
 	if (val) {
-		sk->flags = ns ? sk->flags | SKF_TIMESTAMPNS : sk->flags & ~(unsigned)SKF_TIMESTAMPNS;
+		sk->flags =
+		        ns ? sk->flags | SKF_TIMESTAMPNS : sk->flags & ~(unsigned)SKF_TIMESTAMPNS;
 		sk->flags |= SKF_TIMESTAMP;
 	} else {
 		sk->flags &= ~(unsigned)(SKF_TIMESTAMP | SKF_TIMESTAMPNS);
@@ -306,8 +308,8 @@ static int set_linger(struct sock *sk, int name, int val, const void *raw, sockl
 	}
 	long hz = 1000000000L / sk->st->kf.tick_ns;
 	/* sk_lingertime in jiffies; out-of-range values mean "forever" (MAX_SCHEDULE_TIMEOUT) */
-	sk->linger_ticks = (l.l_linger < 0 || l.l_linger >= LONG_MAX / hz) ? LONG_MAX
-									     : (long)l.l_linger * hz;
+	sk->linger_ticks =
+	        (l.l_linger < 0 || l.l_linger >= LONG_MAX / hz) ? LONG_MAX : (long)l.l_linger * hz;
 	sk->flags |= SKF_LINGER;
 	return 0;
 }
@@ -343,7 +345,8 @@ static int set_timeo(struct sock *sk, int name, int val, const void *raw, sockle
 	if (sec < 0)
 		t = 0; /* Linux: a negative time means "do not wait" */
 	else if ((sec || usec) && (uint64_t)sec < (uint64_t)LONG_MAX / hz - 1)
-		t = ((uint64_t)sec * hz + ((uint64_t)usec + tick / 1000 - 1) / (tick / 1000)) * tick;
+		t = ((uint64_t)sec * hz + ((uint64_t)usec + tick / 1000 - 1) / (tick / 1000)) *
+		    tick;
 	if (name == SO_RCVTIMEO_OLD || name == SO_RCVTIMEO_NEW)
 		sk->rcvtimeo_ns = t;
 	else
@@ -405,55 +408,55 @@ static int set_readonly(struct sock *sk, int name, int val, const void *raw, soc
 }
 
 static const struct sockopt sockopts[] = {
-	{ SO_DEBUG, set_debug, get_flag },
-	{ SO_REUSEADDR, set_flag, get_flag },
-	{ SO_TYPE, set_readonly, get_int },
-	{ SO_ERROR, set_readonly, get_error },
-	{ SO_DONTROUTE, set_flag, get_flag },
-	{ SO_BROADCAST, set_flag, get_flag },
-	{ SO_SNDBUF, set_buf, get_int },
-	{ SO_RCVBUF, set_buf, get_int },
-	{ SO_SNDBUFFORCE, set_buf, get_readonly },
-	{ SO_RCVBUFFORCE, set_buf, get_readonly },
-	{ SO_KEEPALIVE, set_flag, get_flag },
-	{ SO_OOBINLINE, set_flag, get_flag },
-	{ SO_PRIORITY, set_priority, get_int },
-	{ SO_LINGER, set_linger, get_linger },
-	{ SO_BSDCOMPAT, set_nop, get_int },
-	{ SO_REUSEPORT, set_reuseport, get_reuseport },
-	{ SO_PASSCRED, set_flag, get_flag },
-	{ SO_PEERCRED, set_readonly, get_peercred },
-	{ SO_RCVLOWAT, set_rcvlowat, get_int },
-	{ SO_SNDLOWAT, set_sndlowat, get_int },
-	{ SO_RCVTIMEO_OLD, set_timeo, get_timeo },
-	{ SO_SNDTIMEO_OLD, set_timeo, get_timeo },
-	{ SO_RCVTIMEO_NEW, set_timeo, get_timeo },
-	{ SO_SNDTIMEO_NEW, set_timeo, get_timeo },
-	{ SO_TIMESTAMP_OLD, set_timestamp, get_timestamp },
-	{ SO_TIMESTAMPNS_OLD, set_timestamp, get_timestamp },
-	{ SO_TIMESTAMP_NEW, set_timestamp, get_timestamp },
-	{ SO_TIMESTAMPNS_NEW, set_timestamp, get_timestamp },
-	{ SO_ACCEPTCONN, set_readonly, get_int },
-	{ SO_PROTOCOL, set_readonly, get_int },
-	{ SO_DOMAIN, set_readonly, get_int },
-	{ SO_PASSSEC, set_flag, get_flag },
-	{ SO_MARK, set_mark, get_int },
-	{ SO_RXQ_OVFL, set_flag, get_flag },
-	{ SO_WIFI_STATUS, set_flag, get_flag },
-	{ SO_PEEK_OFF, set_peek_off, get_int },
-	{ SO_NOFCS, set_flag, get_flag },
-	{ SO_LOCK_FILTER, set_lock_filter, get_flag },
-	{ SO_SELECT_ERR_QUEUE, set_flag, get_flag },
-	{ SO_BUSY_POLL, set_busy_poll, get_int },
-	{ SO_INCOMING_CPU, set_incoming_cpu, get_int },
-	{ SO_INCOMING_NAPI_ID, set_readonly, get_int },
-	{ SO_PASSPIDFD, set_flag, get_flag },
-	/* Classic BPF arrives with the filter issue: until then, loudly not supported. */
-	{ SO_ATTACH_FILTER, set_notyet, get_readonly },
-	{ SO_DETACH_FILTER, set_detach_filter, get_readonly },
-	{ SO_ATTACH_BPF, set_notyet, get_readonly },
-	{ SO_ATTACH_REUSEPORT_CBPF, set_notyet, get_readonly },
-	{ SO_ATTACH_REUSEPORT_EBPF, set_notyet, get_readonly },
+        {SO_DEBUG, set_debug, get_flag},
+        {SO_REUSEADDR, set_flag, get_flag},
+        {SO_TYPE, set_readonly, get_int},
+        {SO_ERROR, set_readonly, get_error},
+        {SO_DONTROUTE, set_flag, get_flag},
+        {SO_BROADCAST, set_flag, get_flag},
+        {SO_SNDBUF, set_buf, get_int},
+        {SO_RCVBUF, set_buf, get_int},
+        {SO_SNDBUFFORCE, set_buf, get_readonly},
+        {SO_RCVBUFFORCE, set_buf, get_readonly},
+        {SO_KEEPALIVE, set_flag, get_flag},
+        {SO_OOBINLINE, set_flag, get_flag},
+        {SO_PRIORITY, set_priority, get_int},
+        {SO_LINGER, set_linger, get_linger},
+        {SO_BSDCOMPAT, set_nop, get_int},
+        {SO_REUSEPORT, set_reuseport, get_reuseport},
+        {SO_PASSCRED, set_flag, get_flag},
+        {SO_PEERCRED, set_readonly, get_peercred},
+        {SO_RCVLOWAT, set_rcvlowat, get_int},
+        {SO_SNDLOWAT, set_sndlowat, get_int},
+        {SO_RCVTIMEO_OLD, set_timeo, get_timeo},
+        {SO_SNDTIMEO_OLD, set_timeo, get_timeo},
+        {SO_RCVTIMEO_NEW, set_timeo, get_timeo},
+        {SO_SNDTIMEO_NEW, set_timeo, get_timeo},
+        {SO_TIMESTAMP_OLD, set_timestamp, get_timestamp},
+        {SO_TIMESTAMPNS_OLD, set_timestamp, get_timestamp},
+        {SO_TIMESTAMP_NEW, set_timestamp, get_timestamp},
+        {SO_TIMESTAMPNS_NEW, set_timestamp, get_timestamp},
+        {SO_ACCEPTCONN, set_readonly, get_int},
+        {SO_PROTOCOL, set_readonly, get_int},
+        {SO_DOMAIN, set_readonly, get_int},
+        {SO_PASSSEC, set_flag, get_flag},
+        {SO_MARK, set_mark, get_int},
+        {SO_RXQ_OVFL, set_flag, get_flag},
+        {SO_WIFI_STATUS, set_flag, get_flag},
+        {SO_PEEK_OFF, set_peek_off, get_int},
+        {SO_NOFCS, set_flag, get_flag},
+        {SO_LOCK_FILTER, set_lock_filter, get_flag},
+        {SO_SELECT_ERR_QUEUE, set_flag, get_flag},
+        {SO_BUSY_POLL, set_busy_poll, get_int},
+        {SO_INCOMING_CPU, set_incoming_cpu, get_int},
+        {SO_INCOMING_NAPI_ID, set_readonly, get_int},
+        {SO_PASSPIDFD, set_flag, get_flag},
+        /* Classic BPF arrives with the filter issue: until then, loudly not supported. */
+        {SO_ATTACH_FILTER, set_notyet, get_readonly},
+        {SO_DETACH_FILTER, set_detach_filter, get_readonly},
+        {SO_ATTACH_BPF, set_notyet, get_readonly},
+        {SO_ATTACH_REUSEPORT_CBPF, set_notyet, get_readonly},
+        {SO_ATTACH_REUSEPORT_EBPF, set_notyet, get_readonly},
 };
 
 static const struct sockopt *sockopt_find(int name)
@@ -494,7 +497,8 @@ int sock_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
 	if (lv < 0)
 		return lv;
 	socklen_t n = *len < (socklen_t)lv ? *len : (socklen_t)lv;
-	memcpy(val, &v, n);
+	if (n)
+		memcpy(val, &v, n);
 	*len = n;
 	return 0;
 }
@@ -508,7 +512,8 @@ int sock_bindtodevice_set(struct sock *sk, const void *val, socklen_t len)
 		return -EINVAL;
 	if (len > sizeof(name) - 1)
 		len = sizeof(name) - 1;
-	memcpy(name, val, len);
+	if (len)
+		memcpy(name, val, len);
 	int index = 0;
 	if (name[0]) {
 		if (strcmp(name, "lo") != 0)

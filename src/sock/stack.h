@@ -22,17 +22,17 @@ struct core_conf {
 /* Facts about the running kernel that its socket layer applies (probed at creation). */
 struct kernel_facts {
 	int min_rcvbuf, min_sndbuf; /* what SO_RCVBUF/SO_SNDBUF 0 reads back */
-	long tick_ns;		    /* SO_RCVTIMEO granularity (one jiffy) */
+	long tick_ns;               /* SO_RCVTIMEO granularity (one jiffy) */
 };
 
 struct stack {
-	struct ulock lock;		/* guards everything marked (S) in every socket */
-	_Atomic long refs;		/* one per socket and per embedder handle */
-	unsigned families;		/* (I) enum usock_family_mask */
-	struct core_conf core;		/* (S) */
-	struct kernel_facts kf;		/* (I) */
+	struct ulock lock;              /* guards everything marked (S) in every socket */
+	_Atomic long refs;              /* one per socket and per embedder handle */
+	unsigned families;              /* (I) enum usock_family_mask */
+	struct core_conf core;          /* (S) */
+	struct kernel_facts kf;         /* (I) */
 	void *fam_state[STACK_NFAMILY]; /* (S) per-family state, owned by the family */
-	unsigned long nsock[4];		/* (S) sockets served: unix, inet, inet6, packet */
+	unsigned long nsock[4];         /* (S) sockets served: unix, inet, inet6, packet */
 	uint64_t (*clock_ns)(void *ctx);
 	void *clock_ctx;
 	long live_allocs; /* (S) outstanding st_alloc() blocks, for leak checks */

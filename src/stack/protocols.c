@@ -7,8 +7,8 @@
 extern const struct proto_family unix_family;
 
 const struct proto_family *const usock_families[] = {
-	&unix_family,
-	NULL,
+        &unix_family,
+        NULL,
 };
 
 const struct proto_family *family_find(int family)

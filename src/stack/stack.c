@@ -24,15 +24,15 @@ struct tunable {
 
 #define CORE(f) offsetof(struct core_conf, f)
 static const struct tunable core_tunables[] = {
-	{ "net.core.rmem_default", CORE(rmem_default), 256, INT_MAX, 212992 },
-	{ "net.core.rmem_max", CORE(rmem_max), 256, INT_MAX, 212992 },
-	{ "net.core.wmem_default", CORE(wmem_default), 2048, INT_MAX, 212992 },
-	{ "net.core.wmem_max", CORE(wmem_max), 2048, INT_MAX, 212992 },
-	{ "net.core.optmem_max", CORE(optmem_max), 0, INT_MAX, 131072 },
-	{ "net.core.netdev_max_backlog", CORE(netdev_max_backlog), INT_MIN, INT_MAX, 1000 },
-	{ "net.core.message_cost", CORE(message_cost), INT_MIN, INT_MAX, 5 },
-	{ "net.core.message_burst", CORE(message_burst), INT_MIN, INT_MAX, 10 },
-	{ "net.core.somaxconn", CORE(somaxconn), 0, INT_MAX, 4096 },
+        {"net.core.rmem_default", CORE(rmem_default), 256, INT_MAX, 212992},
+        {"net.core.rmem_max", CORE(rmem_max), 256, INT_MAX, 212992},
+        {"net.core.wmem_default", CORE(wmem_default), 2048, INT_MAX, 212992},
+        {"net.core.wmem_max", CORE(wmem_max), 2048, INT_MAX, 212992},
+        {"net.core.optmem_max", CORE(optmem_max), 0, INT_MAX, 131072},
+        {"net.core.netdev_max_backlog", CORE(netdev_max_backlog), INT_MIN, INT_MAX, 1000},
+        {"net.core.message_cost", CORE(message_cost), INT_MIN, INT_MAX, 5},
+        {"net.core.message_burst", CORE(message_burst), INT_MIN, INT_MAX, 10},
+        {"net.core.somaxconn", CORE(somaxconn), 0, INT_MAX, 4096},
 };
 #define NTUNABLES (sizeof(core_tunables) / sizeof(core_tunables[0]))
 
@@ -78,7 +78,7 @@ static void probe_kernel(struct kernel_facts *kf)
 	if (SYS5(SYS_setsockopt, s, SOL_SOCKET, SO_SNDBUF, &zero, sizeof(zero)) == 0 &&
 	    SYS5(SYS_getsockopt, s, SOL_SOCKET, SO_SNDBUF, &v, &l) == 0)
 		kf->min_sndbuf = v;
-	struct timeval tv = { 0, 1 };
+	struct timeval tv = {0, 1};
 	l = sizeof(tv);
 	if (SYS5(SYS_setsockopt, s, SOL_SOCKET, SO_RCVTIMEO_OLD, &tv, sizeof(tv)) == 0 &&
 	    SYS5(SYS_getsockopt, s, SOL_SOCKET, SO_RCVTIMEO_OLD, &tv, &l) == 0 && tv.tv_usec > 0)
@@ -100,7 +100,7 @@ int usock_stack_create(const struct usock_stack_config *cfg, struct usock_stack 
 	}
 	for (size_t i = 0; i < NTUNABLES; i++)
 		*tunable_ptr(st, &core_tunables[i]) =
-			host_sysctl(core_tunables[i].name, core_tunables[i].fallback);
+		        host_sysctl(core_tunables[i].name, core_tunables[i].fallback);
 	probe_kernel(&st->kf);
 	for (size_t i = 0; usock_families[i]; i++) {
 		int r = usock_families[i]->net_init(st);
@@ -205,6 +205,6 @@ void usock_stack_stats(struct usock_stack *ust, struct usock_stats *out)
 {
 	struct stack *st = (struct stack *)ust;
 	ulock_lock(&st->lock);
-	*out = (struct usock_stats){ st->nsock[0], st->nsock[1], st->nsock[2], st->nsock[3] };
+	*out = (struct usock_stats){st->nsock[0], st->nsock[1], st->nsock[2], st->nsock[3]};
 	ulock_unlock(&st->lock);
 }

@@ -86,21 +86,54 @@ int unix_socketpair(struct sock *a, struct sock *b)
 	return 0;
 }
 
+/* Freed messages with room for UMSG_CACHE_MIN payload bytes or more are kept, up to
+ * UMSG_CACHE_MAX per stack, for the next allocation of a similar size: a stream writer
+ * allocates ~36 KiB per chunk, and malloc returns such blocks to the kernel and faults them
+ * in again on almost every cycle. Small messages stay with malloc's own per-thread cache. */
+#define UMSG_CACHE_MIN 4096
+#define UMSG_CACHE_MAX 8
+
+/* A cached message that fits @len without wasting more than half of it, or NULL. */
+static struct umsg *umsg_cache_take(struct unix_net *un, size_t len)
+{
+	if (len < UMSG_CACHE_MIN)
+		return NULL;
+	for (struct list *pos = un->umsg_cache.next; pos != &un->umsg_cache; pos = pos->next) {
+		struct umsg *m = container_of(pos, struct umsg, node);
+		if (m->cap >= len && m->cap / 2 <= len) {
+			list_del(&m->node);
+			un->umsg_cached--;
+			return m;
+		}
+	}
+	return NULL;
+}
+
 struct umsg *umsg_alloc(struct unix_sock *sender, size_t len)
 {
-	struct umsg *m = st_alloc(sender->sk.st, sizeof(*m) + len);
-	if (!m)
+	struct stack *st = sender->sk.st;
+	struct umsg *m = umsg_cache_take(unix_net_of(st), len);
+	size_t cap = m ? m->cap : len;
+	if (!m && !(m = st_alloc(st, sizeof(*m) + len)))
 		return NULL;
 	memset(m, 0, sizeof(*m));
 	list_init(&m->node);
 	m->len = len;
+	m->cap = cap;
 	m->truesize = umsg_truesize(len);
 	return m;
 }
 
+/* Frees @m, or keeps it in the stack's cache for the next umsg_alloc() of a similar size. */
 void umsg_free(struct stack *st, struct umsg *m)
 {
 	unix_scm_destroy(st, &m->scm);
+	struct unix_net *un = unix_net_of(st);
+	if (m->cap >= UMSG_CACHE_MIN && un->umsg_cached < UMSG_CACHE_MAX) {
+		list_add_head(&un->umsg_cache, &m->node); /* most recently used first */
+		un->umsg_cached++;
+		return;
+	}
 	st_free(st, m);
 }
 
@@ -202,7 +235,7 @@ static long host_max_dgram_qlen(void)
 {
 	char buf[32];
 	long fd = SYS4(SYS_openat, AT_FDCWD, "/proc/sys/net/unix/max_dgram_qlen",
-		       O_RDONLY | O_CLOEXEC, 0);
+	               O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 512;
 	long n = SYS3(SYS_read, fd, buf, sizeof(buf) - 1);
@@ -219,6 +252,7 @@ static int unix_net_init(struct stack *st)
 	if (!un)
 		return -ENOMEM;
 	list_init(&un->bound);
+	list_init(&un->umsg_cache);
 	un->max_dgram_qlen = host_max_dgram_qlen();
 	st->fam_state[AF_UNIX] = un;
 	return 0;
@@ -226,15 +260,21 @@ static int unix_net_init(struct stack *st)
 
 static void unix_net_exit(struct stack *st)
 {
+	struct unix_net *un = unix_net_of(st);
+	struct list *pos;
+	while ((pos = list_first(&un->umsg_cache))) {
+		list_del(pos);
+		st_free(st, container_of(pos, struct umsg, node));
+	}
 	free(st->fam_state[AF_UNIX]);
 	st->fam_state[AF_UNIX] = NULL;
 }
 
 const struct proto_family unix_family = {
-	.family = AF_UNIX,
-	.mask = USOCK_FAM_UNIX,
-	.stat_index = 0,
-	.create = unix_create,
-	.net_init = unix_net_init,
-	.net_exit = unix_net_exit,
+        .family = AF_UNIX,
+        .mask = USOCK_FAM_UNIX,
+        .stat_index = 0,
+        .create = unix_create,
+        .net_init = unix_net_init,
+        .net_exit = unix_net_exit,
 };

@@ -12,8 +12,8 @@
 #include "../sock/sock.h"
 
 enum unix_state {
-	UNIX_CLOSE,	  /* unconnected (TCP_CLOSE in Linux) */
-	UNIX_LISTEN,	  /* listening */
+	UNIX_CLOSE,       /* unconnected (TCP_CLOSE in Linux) */
+	UNIX_LISTEN,      /* listening */
 	UNIX_ESTABLISHED, /* connected */
 };
 
@@ -25,7 +25,7 @@ struct unix_addr {
 /* Ancillary data travelling with a message (Linux: struct scm_cookie + UNIXCB). */
 struct scm_fd {
 	struct ufile *file; /* a usock file (holds a reference), or NULL */
-	int kfd;	    /* a kernel fd duplicate held in flight, or -1 */
+	int kfd;            /* a kernel fd duplicate held in flight, or -1 */
 };
 
 struct unix_scm {
@@ -37,40 +37,43 @@ struct unix_scm {
 };
 
 struct umsg {
-	struct list node;	  /* (S) on the receiver's queue */
+	struct list node;         /* (S) on the receiver's queue */
 	struct unix_sock *sender; /* (S) charged for truesize; holds a sock reference */
-	size_t len, off;	  /* payload length, bytes already read (stream) */
-	size_t truesize;	  /* what the sender's wmem is charged */
-	struct unix_addr from;	  /* dgram: the sender's name when sent */
-	struct unix_scm scm;	  /* credentials, rights */
-	struct timespec stamp;	  /* CLOCK_REALTIME at enqueue, if the receiver wanted it */
-	int eor;		  /* seqpacket: end of record */
+	size_t len, off;          /* payload length, bytes already read (stream) */
+	size_t cap;               /* (I) payload bytes allocated, >= len (af_unix.c cache) */
+	size_t truesize;          /* what the sender's wmem is charged */
+	struct unix_addr from;    /* dgram: the sender's name when sent */
+	struct unix_scm scm;      /* credentials, rights */
+	struct timespec stamp;    /* CLOCK_REALTIME at enqueue, if the receiver wanted it */
+	int eor;                  /* seqpacket: end of record */
 	unsigned char data[];
 };
 
 struct unix_sock {
-	struct sock sk;		  /* (I) first member */
-	enum unix_state state;	  /* (S) */
-	struct unix_sock *peer;	  /* (S) holds a reference */
-	struct unix_addr addr;	  /* (S) bound name */
-	dev_t dev;		  /* (S) pathname binding: the socket file's identity */
+	struct sock sk;         /* (I) first member */
+	enum unix_state state;  /* (S) */
+	struct unix_sock *peer; /* (S) holds a reference */
+	struct unix_addr addr;  /* (S) bound name */
+	dev_t dev;              /* (S) pathname binding: the socket file's identity */
 	ino_t ino;
-	struct list bound_node;	  /* (S) on unix_net.bound while named */
-	struct list rcvq;	  /* (S) struct umsg; for a listener: pending embryos */
-	size_t rcvq_bytes;	  /* (S) unread payload bytes */
-	size_t rcvq_len;	  /* (S) queued messages */
-	size_t wmem;		  /* (S) truesize of our messages not yet consumed */
-	int max_backlog;	  /* (S) listen backlog, or max_dgram_qlen for dgram */
-	int dead;		  /* (S) released by its last file */
-	struct list embryo_node;  /* (S) on the listener's rcvq until accepted */
+	struct list bound_node;     /* (S) on unix_net.bound while named */
+	struct list rcvq;           /* (S) struct umsg; for a listener: pending embryos */
+	size_t rcvq_bytes;          /* (S) unread payload bytes */
+	size_t rcvq_len;            /* (S) queued messages */
+	size_t wmem;                /* (S) truesize of our messages not yet consumed */
+	int max_backlog;            /* (S) listen backlog, or max_dgram_qlen for dgram */
+	int dead;                   /* (S) released by its last file */
+	struct list embryo_node;    /* (S) on the listener's rcvq until accepted */
 	struct unix_sock *listener; /* (S) while an embryo: the listening socket */
 };
 
 /* Per-stack AF_UNIX state. */
 struct unix_net {
-	struct list bound;	/* struct unix_sock.bound_node: every named socket */
-	long max_dgram_qlen;	/* net.unix.max_dgram_qlen */
+	struct list bound;      /* struct unix_sock.bound_node: every named socket */
+	long max_dgram_qlen;    /* net.unix.max_dgram_qlen */
 	unsigned autobind_next; /* next autobind name to try */
+	struct list umsg_cache; /* freed large struct umsg kept for reuse (af_unix.c) */
+	unsigned umsg_cached;   /* entries on umsg_cache */
 };
 
 static inline struct unix_sock *unix_sk(struct sock *sk)
@@ -90,7 +93,7 @@ int unix_bind(struct sock *sk, const struct sockaddr *addr, socklen_t len);
 int unix_autobind(struct unix_sock *u);
 /* Finds the socket named by @addr for connect/sendto; *@out gets a reference. */
 int unix_find_other(struct stack *st, const struct sockaddr *addr, socklen_t len, int type,
-		    struct unix_sock **out);
+                    struct unix_sock **out);
 int unix_getname(struct sock *sk, struct sockaddr_storage *addr, socklen_t *len, int peer);
 void unix_unbind(struct unix_sock *u);
 int unix_validate_addr(const struct sockaddr *addr, socklen_t len);
@@ -121,8 +124,7 @@ void unix_set_peercred(struct sock *sk);
 /* unix_conn.c: connection handling of SOCK_STREAM and SOCK_SEQPACKET. */
 int unix_socketpair(struct sock *a, struct sock *b);
 int unix_listen(struct sock *sk, int backlog);
-int unix_stream_connect(struct sock *sk, const struct sockaddr *addr, socklen_t len,
-			int nonblock);
+int unix_stream_connect(struct sock *sk, const struct sockaddr *addr, socklen_t len, int nonblock);
 int unix_accept(struct sock *sk, struct sock **newsk, int nonblock);
 int unix_conn_shutdown(struct sock *sk, int how);
 void unix_conn_release(struct sock *sk);

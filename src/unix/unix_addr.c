@@ -29,7 +29,7 @@ static int is_abstract(const struct sockaddr_un *sun)
 
 /* Abstract names are per socket type, as in Linux's unix_table hashing. */
 static struct unix_sock *find_abstract(struct unix_net *un, const struct sockaddr_un *sun,
-				       socklen_t len, int type)
+                                       socklen_t len, int type)
 {
 	struct list *pos, *tmp;
 	list_for_each_safe(pos, tmp, &un->bound)
@@ -67,7 +67,7 @@ int unix_autobind(struct unix_sock *u)
 	struct unix_net *un = unix_net_of(u->sk.st);
 	if (u->addr.len)
 		return 0;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	for (unsigned tries = 0; tries < 0x100000; tries++) {
 		unsigned n = un->autobind_next++ & 0xfffff;
 		char hex[8];
@@ -132,7 +132,7 @@ void unix_unbind(struct unix_sock *u)
 
 /* unix_find_bsd(): permission to write the file, then the socket bound to its inode. */
 static int find_path(struct stack *st, struct sockaddr_un *sun, socklen_t len,
-		     struct unix_sock **out)
+                     struct unix_sock **out)
 {
 	((char *)sun)[len] = 0;
 	struct stat stb;
@@ -149,7 +149,7 @@ static int find_path(struct stack *st, struct sockaddr_un *sun, socklen_t len,
 }
 
 int unix_find_other(struct stack *st, const struct sockaddr *addr, socklen_t len, int type,
-		    struct unix_sock **out)
+                    struct unix_sock **out)
 {
 	struct sockaddr_un *sun = (struct sockaddr_un *)addr;
 	int r;

@@ -30,8 +30,8 @@ static int backlog_full(const struct unix_sock *l)
 /* Makes the server side of a new connection and queues it on @l. */
 static int queue_embryo(struct unix_sock *u, struct unix_sock *l)
 {
-	struct sock *nsk = sock_alloc(u->sk.st, sizeof(struct unix_sock), l->sk.ops, AF_UNIX,
-				      u->sk.type, 0);
+	struct sock *nsk =
+	        sock_alloc(u->sk.st, sizeof(struct unix_sock), l->sk.ops, AF_UNIX, u->sk.type, 0);
 	if (!nsk)
 		return -ENOMEM;
 	struct unix_sock *n = unix_sk(nsk);
@@ -71,8 +71,7 @@ static int connect_checks(struct unix_sock *u, struct unix_sock *l)
 	return 0;
 }
 
-int unix_stream_connect(struct sock *sk, const struct sockaddr *addr, socklen_t len,
-			int nonblock)
+int unix_stream_connect(struct sock *sk, const struct sockaddr *addr, socklen_t len, int nonblock)
 {
 	struct unix_sock *u = unix_sk(sk), *l;
 	int r = unix_validate_addr(addr, len);
@@ -94,8 +93,8 @@ int unix_stream_connect(struct sock *sk, const struct sockaddr *addr, socklen_t 
 		}
 		if (r == 0) /* backlog full: wait for an accept, as unix_wait_for_peer() */
 			r = deadline && !deadline->tv_sec && !deadline->tv_nsec
-				    ? -EAGAIN
-				    : sock_wait_on(sk, &l->sk, deadline);
+			            ? -EAGAIN
+			            : sock_wait_on(sk, &l->sk, deadline);
 		sock_put(&l->sk);
 		if (r < 0)
 			return r;
@@ -148,7 +147,7 @@ int unix_conn_shutdown(struct sock *sk, int how)
 	if (!o)
 		return 0;
 	unsigned peer_mode = ((mode & SK_RCV_SHUTDOWN) ? SK_SEND_SHUTDOWN : 0) |
-			     ((mode & SK_SEND_SHUTDOWN) ? SK_RCV_SHUTDOWN : 0);
+	                     ((mode & SK_SEND_SHUTDOWN) ? SK_RCV_SHUTDOWN : 0);
 	o->sk.shutdown |= peer_mode;
 	uint32_t ev = POLLOUT;
 	if (peer_mode == (SK_RCV_SHUTDOWN | SK_SEND_SHUTDOWN))

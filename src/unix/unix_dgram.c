@@ -7,7 +7,6 @@
 
 #include "unix.h"
 
-
 static int recvq_full(const struct unix_sock *o)
 {
 	return o->rcvq_len > (size_t)o->max_backlog;
@@ -56,8 +55,7 @@ static int dgram_may_send(struct unix_sock *u, struct unix_sock *o)
 	return 0;
 }
 
-static ssize_t dgram_send_to(struct unix_sock *u, const struct msghdr *msg, int flags,
-			     size_t len)
+static ssize_t dgram_send_to(struct unix_sock *u, const struct msghdr *msg, int flags, size_t len)
 {
 	struct sock *sk = &u->sk;
 	struct unix_sock *o;
@@ -66,7 +64,7 @@ static ssize_t dgram_send_to(struct unix_sock *u, const struct msghdr *msg, int 
 		return r;
 	struct timespec dbuf;
 	const struct timespec *deadline =
-		sock_deadline((flags & MSG_DONTWAIT) ? 0 : sk->sndtimeo_ns, &dbuf);
+	        sock_deadline((flags & MSG_DONTWAIT) ? 0 : sk->sndtimeo_ns, &dbuf);
 	for (;;) {
 		r = u->wmem >= (size_t)sk->sndbuf ? -ENOBUFS : dgram_may_send(u, o);
 		if (r != -EAGAIN && r != -ENOBUFS)
@@ -159,8 +157,10 @@ static ssize_t dgram_take(struct unix_sock *u, struct umsg *m, struct msghdr *ms
 	}
 	unix_scm_recv(u, m, msg, flags);
 	if (sk->peek_off >= 0)
-		sk->peek_off = (flags & MSG_PEEK) ? sk->peek_off + (int)c
-		                                  : (sk->peek_off > (int)m->len ? sk->peek_off - (int)m->len : 0);
+		sk->peek_off =
+		        (flags & MSG_PEEK)
+		                ? sk->peek_off + (int)c
+		                : (sk->peek_off > (int)m->len ? sk->peek_off - (int)m->len : 0);
 	ssize_t ret = (flags & MSG_TRUNC) ? (ssize_t)avail : (ssize_t)c;
 	if (!(flags & MSG_PEEK))
 		unix_consume(u, m);
@@ -174,7 +174,7 @@ static ssize_t dgram_recv(struct sock *sk, struct msghdr *msg, int flags)
 		return -EOPNOTSUPP;
 	struct timespec dbuf;
 	const struct timespec *deadline =
-		sock_deadline((flags & MSG_DONTWAIT) ? 0 : sk->rcvtimeo_ns, &dbuf);
+	        sock_deadline((flags & MSG_DONTWAIT) ? 0 : sk->rcvtimeo_ns, &dbuf);
 	for (;;) {
 		struct list *first = list_first(&u->rcvq);
 		if (first)
@@ -233,8 +233,7 @@ uint32_t unix_seqpacket_poll(struct sock *sk)
 	return dgram_poll_common(sk);
 }
 
-static int dgram_connect(struct sock *sk, const struct sockaddr *addr, socklen_t len,
-			 int nonblock)
+static int dgram_connect(struct sock *sk, const struct sockaddr *addr, socklen_t len, int nonblock)
 {
 	struct unix_sock *u = unix_sk(sk), *o = NULL;
 	if (len >= sizeof(sa_family_t) && addr->sa_family == AF_UNSPEC) {
@@ -285,18 +284,18 @@ static void dgram_release(struct sock *sk)
 }
 
 const struct sock_ops unix_dgram_ops = {
-	.release = dgram_release,
-	.bind = unix_bind,
-	.connect = dgram_connect,
-	.listen = sock_no_listen,
-	.accept = sock_no_accept,
-	.getname = unix_getname,
-	.sendmsg = dgram_sendmsg,
-	.recvmsg = dgram_recvmsg,
-	.shutdown = dgram_shutdown,
-	.poll = dgram_poll_common,
-	.ioctl = unix_ioctl,
-	.setsockopt = sock_no_setsockopt,
-	.getsockopt = sock_no_getsockopt,
-	.socketpair = unix_socketpair,
+        .release = dgram_release,
+        .bind = unix_bind,
+        .connect = dgram_connect,
+        .listen = sock_no_listen,
+        .accept = sock_no_accept,
+        .getname = unix_getname,
+        .sendmsg = dgram_sendmsg,
+        .recvmsg = dgram_recvmsg,
+        .shutdown = dgram_shutdown,
+        .poll = dgram_poll_common,
+        .ioctl = unix_ioctl,
+        .setsockopt = sock_no_setsockopt,
+        .getsockopt = sock_no_getsockopt,
+        .socketpair = unix_socketpair,
 };

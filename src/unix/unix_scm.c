@@ -24,7 +24,7 @@ void unix_put_cmsg(struct msghdr *msg, int level, int type, size_t len, const vo
 		msg->msg_flags |= MSG_CTRUNC;
 		cmlen = msg->msg_controllen;
 	}
-	struct cmsghdr h = { .cmsg_len = cmlen, .cmsg_level = level, .cmsg_type = type };
+	struct cmsghdr h = {.cmsg_len = cmlen, .cmsg_level = level, .cmsg_type = type};
 	memcpy(msg->msg_control, &h, sizeof(h));
 	memcpy(CMSG_DATA((struct cmsghdr *)msg->msg_control), data, cmlen - sizeof(h));
 	cmlen = CMSG_SPACE(len) < msg->msg_controllen ? CMSG_SPACE(len) : msg->msg_controllen;
@@ -201,7 +201,7 @@ static void scm_recv_stamp(struct unix_sock *u, struct umsg *m, struct msghdr *m
 	if (sk->flags & SKF_TIMESTAMPNS) {
 		unix_put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMPNS_OLD, sizeof(m->stamp), &m->stamp);
 	} else {
-		struct timeval tv = { m->stamp.tv_sec, m->stamp.tv_nsec / 1000 };
+		struct timeval tv = {m->stamp.tv_sec, m->stamp.tv_nsec / 1000};
 		unix_put_cmsg(msg, SOL_SOCKET, SO_TIMESTAMP_OLD, sizeof(tv), &tv);
 	}
 }
@@ -209,7 +209,7 @@ static void scm_recv_stamp(struct unix_sock *u, struct umsg *m, struct msghdr *m
 void unix_scm_recv(struct unix_sock *u, struct umsg *m, struct msghdr *msg, int flags)
 {
 	if (u->sk.flags & SKF_PASSCRED) {
-		struct ucred uc = { m->scm.pid, m->scm.uid, m->scm.gid };
+		struct ucred uc = {m->scm.pid, m->scm.uid, m->scm.gid};
 		unix_put_cmsg(msg, SOL_SOCKET, SCM_CREDENTIALS, sizeof(uc), &uc);
 	}
 	scm_recv_stamp(u, m, msg);

@@ -7,7 +7,6 @@
 
 #include "unix.h"
 
-
 #define STREAM_MAX_CHUNK (32768 + 3776) /* SKB_MAX_HEAD(0) + UNIX_SKB_FRAGS_SZ */
 
 /* Why the peer cannot take data now: -EPIPE, or 0 if it can. */
@@ -23,7 +22,7 @@ static int stream_send_state(struct unix_sock *u)
 
 /* Queues one chunk of @msg (from @done) on the peer; returns its length or -errno. */
 static ssize_t stream_send_chunk(struct unix_sock *u, const struct msghdr *msg, size_t done,
-				 size_t total, struct unix_scm *scm)
+                                 size_t total, struct unix_scm *scm)
 {
 	size_t size = total - done;
 	size_t half = (size_t)(u->sk.sndbuf >> 1) - 64;
@@ -67,7 +66,7 @@ static ssize_t stream_sendmsg(struct sock *sk, const struct msghdr *msg, int fla
 		return r;
 	struct timespec dbuf;
 	const struct timespec *deadline =
-		sock_deadline((flags & MSG_DONTWAIT) ? 0 : sk->sndtimeo_ns, &dbuf);
+	        sock_deadline((flags & MSG_DONTWAIT) ? 0 : sk->sndtimeo_ns, &dbuf);
 	size_t done = 0;
 	ssize_t err = 0;
 	do {
@@ -94,23 +93,22 @@ static ssize_t stream_sendmsg(struct sock *sk, const struct msghdr *msg, int fla
 }
 
 /* Same sender identity (and no rights) lets a read go on into the next message. */
-static int can_merge(const struct umsg *first, const struct umsg *m, int passcred)
+static int can_merge(const struct unix_scm *first, const struct umsg *m, int passcred)
 {
 	if (m->scm.nfds)
 		return 0;
-	return !passcred || (first->scm.pid == m->scm.pid && first->scm.uid == m->scm.uid &&
-			     first->scm.gid == m->scm.gid);
+	return !passcred ||
+	       (first->pid == m->scm.pid && first->uid == m->scm.uid && first->gid == m->scm.gid);
 }
 
 struct stream_read {
 	size_t copied, skip, size, target;
-	int peek, stop_after_first;
-	struct umsg *first;
+	int peek, stop_after_first, started;
+	struct unix_scm first; /* identity of the first message read (it may be freed) */
 };
 
 /* Copies from the queue at the current position; returns 1 to stop. */
-static int stream_copy(struct unix_sock *u, struct msghdr *msg, int flags,
-		       struct stream_read *rd)
+static int stream_copy(struct unix_sock *u, struct msghdr *msg, int flags, struct stream_read *rd)
 {
 	struct list *pos = u->rcvq.next;
 	size_t skip = rd->skip;
@@ -122,14 +120,16 @@ static int stream_copy(struct unix_sock *u, struct msghdr *msg, int flags,
 			pos = pos->next;
 			continue;
 		}
-		if (rd->first && !can_merge(rd->first, m, (u->sk.flags & SKF_PASSCRED) != 0))
+		if (rd->started && !can_merge(&rd->first, m, (u->sk.flags & SKF_PASSCRED) != 0))
 			return 1;
-		if (!rd->first) {
-			rd->first = m;
+		if (!rd->started) {
+			rd->started = 1;
+			rd->first = (struct unix_scm){m->scm.pid, m->scm.uid, m->scm.gid, 0, NULL};
 			rd->stop_after_first = m->scm.nfds != 0; /* rights end a read */
 			unix_scm_recv(u, m, msg, flags);
 		}
-		size_t c = avail - skip < rd->size - rd->copied ? avail - skip : rd->size - rd->copied;
+		size_t c =
+		        avail - skip < rd->size - rd->copied ? avail - skip : rd->size - rd->copied;
 		iov_copy_out(msg->msg_iov, msg->msg_iovlen, rd->copied, m->data + m->off + skip, c);
 		rd->copied += c;
 		pos = pos->next;
@@ -155,7 +155,7 @@ static ssize_t stream_recvmsg(struct sock *sk, struct msghdr *msg, int flags)
 		return -EINVAL;
 	if (u->state != UNIX_ESTABLISHED)
 		return -EINVAL;
-	struct stream_read rd = { .peek = (flags & MSG_PEEK) != 0 };
+	struct stream_read rd = {.peek = (flags & MSG_PEEK) != 0};
 	for (size_t i = 0; i < msg->msg_iovlen; i++)
 		rd.size += msg->msg_iov[i].iov_len;
 	rd.target = (flags & MSG_WAITALL) ? rd.size : (size_t)sk->rcvlowat;
@@ -165,9 +165,11 @@ static ssize_t stream_recvmsg(struct sock *sk, struct msghdr *msg, int flags)
 		rd.target = 1;
 	if (rd.peek && sk->peek_off >= 0)
 		rd.skip = (size_t)sk->peek_off;
+	if (!rd.size && u->rcvq_len)
+		return 0; /* a zero-length read of a non-empty queue */
 	struct timespec dbuf;
 	const struct timespec *deadline =
-		sock_deadline((flags & MSG_DONTWAIT) ? 0 : sk->rcvtimeo_ns, &dbuf);
+	        sock_deadline((flags & MSG_DONTWAIT) ? 0 : sk->rcvtimeo_ns, &dbuf);
 	ssize_t err = 0;
 	for (;;) {
 		if (stream_copy(u, msg, flags, &rd) || rd.copied >= rd.target)
@@ -186,8 +188,8 @@ static ssize_t stream_recvmsg(struct sock *sk, struct msghdr *msg, int flags)
 		if (rd.peek)
 			sk->peek_off += (int)rd.copied;
 		else
-			sk->peek_off = sk->peek_off > (int)rd.copied ? sk->peek_off - (int)rd.copied
-								     : 0;
+			sk->peek_off =
+			        sk->peek_off > (int)rd.copied ? sk->peek_off - (int)rd.copied : 0;
 	}
 	return rd.copied ? (ssize_t)rd.copied : err;
 }
@@ -213,35 +215,35 @@ static uint32_t stream_poll(struct sock *sk)
 }
 
 const struct sock_ops unix_stream_ops = {
-	.release = unix_conn_release,
-	.bind = unix_bind,
-	.connect = unix_stream_connect,
-	.listen = unix_listen,
-	.accept = unix_accept,
-	.getname = unix_getname,
-	.sendmsg = stream_sendmsg,
-	.recvmsg = stream_recvmsg,
-	.shutdown = unix_conn_shutdown,
-	.poll = stream_poll,
-	.ioctl = unix_ioctl,
-	.setsockopt = sock_no_setsockopt,
-	.getsockopt = sock_no_getsockopt,
-	.socketpair = unix_socketpair,
+        .release = unix_conn_release,
+        .bind = unix_bind,
+        .connect = unix_stream_connect,
+        .listen = unix_listen,
+        .accept = unix_accept,
+        .getname = unix_getname,
+        .sendmsg = stream_sendmsg,
+        .recvmsg = stream_recvmsg,
+        .shutdown = unix_conn_shutdown,
+        .poll = stream_poll,
+        .ioctl = unix_ioctl,
+        .setsockopt = sock_no_setsockopt,
+        .getsockopt = sock_no_getsockopt,
+        .socketpair = unix_socketpair,
 };
 
 const struct sock_ops unix_seqpacket_ops = {
-	.release = unix_conn_release,
-	.bind = unix_bind,
-	.connect = unix_stream_connect,
-	.listen = unix_listen,
-	.accept = unix_accept,
-	.getname = unix_getname,
-	.sendmsg = unix_seqpacket_sendmsg,
-	.recvmsg = unix_seqpacket_recvmsg,
-	.shutdown = unix_conn_shutdown,
-	.poll = unix_seqpacket_poll,
-	.ioctl = unix_ioctl,
-	.setsockopt = sock_no_setsockopt,
-	.getsockopt = sock_no_getsockopt,
-	.socketpair = unix_socketpair,
+        .release = unix_conn_release,
+        .bind = unix_bind,
+        .connect = unix_stream_connect,
+        .listen = unix_listen,
+        .accept = unix_accept,
+        .getname = unix_getname,
+        .sendmsg = unix_seqpacket_sendmsg,
+        .recvmsg = unix_seqpacket_recvmsg,
+        .shutdown = unix_conn_shutdown,
+        .poll = unix_seqpacket_poll,
+        .ioctl = unix_ioctl,
+        .setsockopt = sock_no_setsockopt,
+        .getsockopt = sock_no_getsockopt,
+        .socketpair = unix_socketpair,
 };

@@ -46,7 +46,7 @@ void conform_register(const char *name, conform_fn fn, const char *file)
 		fprintf(stderr, "conform: too many cases\n");
 		exit(2);
 	}
-	cases[ncases++] = (struct conform_case){ name, fn };
+	cases[ncases++] = (struct conform_case){name, fn};
 }
 
 void conform_fail(const char *file, int line, const char *fmt, ...)
@@ -78,7 +78,7 @@ int conform_is_usock(void)
 
 void conform_drop_caps(void)
 {
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
 	memset(d, 0, sizeof(d));
 	if (syscall(SYS_capset, &h, d) != 0)
@@ -145,7 +145,8 @@ static int run_case(const struct conform_case *c, int timeout_s)
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
-			snprintf(shared->msg, sizeof(shared->msg), "timed out after %d s", timeout_s);
+			snprintf(shared->msg, sizeof(shared->msg), "timed out after %d s",
+			         timeout_s);
 			shared->failed = 1;
 			break;
 		}
@@ -158,11 +159,11 @@ static int run_case(const struct conform_case *c, int timeout_s)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		if (WIFSIGNALED(status))
 			snprintf(shared->msg, sizeof(shared->msg), "killed by signal %s",
-				 sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status))
-								: "?");
+			         sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status))
+			                                        : "?");
 		else
 			snprintf(shared->msg, sizeof(shared->msg), "exited with %d",
-				 WEXITSTATUS(status));
+			         WEXITSTATUS(status));
 		return 0;
 	}
 	return 1;
@@ -186,8 +187,8 @@ int main(int argc, char **argv)
 	int passed = 0, failed = 0, skipped = 0;
 	long checks = 0;
 
-	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		      -1, 0);
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+	              0);
 	if (shared == MAP_FAILED)
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -12,7 +12,7 @@
 typedef void (*conform_fn)(void);
 void conform_register(const char *name, conform_fn fn, const char *file);
 void conform_fail(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 void conform_check_passed(void);
 /* "kernel" or "usock": the mode this run was started in (env USOCK_MODE). */
 const char *conform_mode(void);
@@ -44,7 +44,7 @@ const char *conform_tmp_path(const char *tag);
 		long long a_ = (long long)(a), b_ = (long long)(b);                                \
 		if (a_ != b_)                                                                      \
 			conform_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld", #a,    \
-				     a_, #b, b_);                                                  \
+			             a_, #b, b_);                                                  \
 		conform_check_passed();                                                            \
 	} while (0)
 
@@ -66,9 +66,9 @@ const char *conform_tmp_path(const char *tag);
 		long long r_ = (long long)(call);                                                  \
 		int en_ = errno;                                                                   \
 		if (r_ != -1 || en_ != (e))                                                        \
-			conform_fail(__FILE__, __LINE__, "%s = %lld errno %s (%d), expected -1 %s",  \
-				     #call, r_, strerrorname_np(en_) ? strerrorname_np(en_) : "0", \
-				     en_, #e);                                                     \
+			conform_fail(__FILE__, __LINE__,                                           \
+			             "%s = %lld errno %s (%d), expected -1 %s", #call, r_,         \
+			             strerrorname_np(en_) ? strerrorname_np(en_) : "0", en_, #e);  \
 		conform_check_passed();                                                            \
 	} while (0)
 
@@ -76,7 +76,7 @@ const char *conform_tmp_path(const char *tag);
 	do {                                                                                       \
 		if (memcmp((p), (q), (n)) != 0)                                                    \
 			conform_fail(__FILE__, __LINE__, "memcmp(%s, %s, %s) differs", #p, #q,     \
-				     #n);                                                          \
+			             #n);                                                          \
 		conform_check_passed();                                                            \
 	} while (0)
 
