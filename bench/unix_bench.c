@@ -4,6 +4,9 @@
  * (usock_read/usock_write: the data path runs in the calling thread, no stack thread),
  * interleaved run by run, with two threads. One line per metric on stdout:
  *   <metric> usock=<value> kernel=<value> ratio=<usock/kernel> unit=<unit>
+ * unix_stream: the peer writes 64 KiB at a time, the main thread reads 64 KiB at a time, a
+ * fixed byte count (--bytes, 2 GiB); best of --runs (3). unix_rr_p50/p99: 1-byte round trips
+ * timed by the client (main thread), pooled over --rounds (3) rounds after a warm-up each.
  * Everything else (mode, CPU placement) goes to stderr. bench/run builds and runs this. */
 #include <errno.h>
 #include <pthread.h>

@@ -17,6 +17,6 @@ function(usock_conformance name src)
   set_tests_properties(${name}.kernel PROPERTIES LABELS "conformance;kernel" TIMEOUT 600
     ENVIRONMENT "USOCK_MODE=kernel")
   add_test(NAME ${name}.usock COMMAND $<TARGET_FILE:usock> run --families unix -- $<TARGET_FILE:${name}>)
-  set_tests_properties(${name}.usock PROPERTIES LABELS "conformance;usock;tsan" TIMEOUT 600
+  set_tests_properties(${name}.usock PROPERTIES LABELS "conformance;usock" TIMEOUT 600
     ENVIRONMENT "USOCK_MODE=usock;CONFORM_XFAIL=${xfail}")
 endfunction()
