@@ -53,6 +53,7 @@ struct epoll {
 	struct list nests;       /* (M) nested usock epoll files */
 	struct list ready;       /* (L) */
 	_Atomic int kernel_turn; /* the last wait filled up on usock events: kernel fds first */
+	_Atomic long nkernel;    /* kernel fds added through usock_epoll_ctl, not yet deleted */
 };
 
 static struct ulock epoll_lock; /* every f->epitems; item creation and removal */
@@ -296,14 +297,11 @@ static int ep_ctl_sock(struct epoll *ep, int op, int fd, struct ufile *tf,
 	return r;
 }
 
-/* epoll_ctl on kernel files only: the kernel's. When both are usock epolls, the nest list
- * follows the kernel set, so waits on @ef (and poll on it) can refresh the inner one. */
-static int ep_ctl_kernel(int epfd, struct ufile *ef, int op, int fd, struct ufile *tf,
-                         struct epoll_event *ev)
+/* ADD/DEL of a usock epoll inside usock epoll @ep: the nest list follows the kernel set,
+ * so waits on @ep (and poll on it) can refresh the inner one. */
+static long ep_ctl_nest(struct epoll *ep, int epfd, int op, int fd, struct ufile *tf,
+                        struct epoll_event *ev)
 {
-	if (!ef || !tf || (op != EPOLL_CTL_ADD && op != EPOLL_CTL_DEL))
-		return (int)SYS4(SYS_epoll_ctl, epfd, op, fd, ev);
-	struct epoll *ep = ef->ep;
 	ulock_lock(&epoll_lock);
 	ulock_lock(&ep->mtx);
 	long r = SYS4(SYS_epoll_ctl, epfd, op, fd, ev);
@@ -316,6 +314,26 @@ static int ep_ctl_kernel(int epfd, struct ufile *ef, int op, int fd, struct ufil
 		epi_remove(ep, it);
 	ulock_unlock(&ep->mtx);
 	ulock_unlock(&epoll_lock);
+	return r;
+}
+
+/* epoll_ctl on kernel files only: the kernel's. A usock epoll counts what its kernel set
+ * holds besides the eventfd (closed fds leave it by themselves: the count is an upper
+ * bound), so a wait that found usock events can skip the kernel when it holds nothing. */
+static int ep_ctl_kernel(int epfd, struct ufile *ef, int op, int fd, struct ufile *tf,
+                         struct epoll_event *ev)
+{
+	if (!ef)
+		return (int)SYS4(SYS_epoll_ctl, epfd, op, fd, ev);
+	long r;
+	if (tf && (op == EPOLL_CTL_ADD || op == EPOLL_CTL_DEL))
+		r = ep_ctl_nest(ef->ep, epfd, op, fd, tf, ev);
+	else
+		r = SYS4(SYS_epoll_ctl, epfd, op, fd, ev);
+	if (r == 0 && op == EPOLL_CTL_ADD)
+		atomic_fetch_add_explicit(&ef->ep->nkernel, 1, memory_order_relaxed);
+	if (r == 0 && op == EPOLL_CTL_DEL)
+		atomic_fetch_sub_explicit(&ef->ep->nkernel, 1, memory_order_relaxed);
 	return (int)r;
 }
 
@@ -417,10 +435,10 @@ static void ep_refresh_nests(struct epoll *ep)
 	ulock_unlock(&ep->mtx);
 }
 
-/* ep_poll(): usock events first (no system call when they fill @evs), then the kernel set,
- * without waiting if usock events were found. After a wait ended by the eventfd alone,
- * collects again. When a call fills up on usock events, the next one asks the kernel
- * first, so kernel fds are not starved with a small @max. */
+/* ep_poll(): usock events first (no system call when they fill @evs, or when the kernel
+ * set holds only the eventfd), then the kernel set, without waiting if usock events were
+ * found. After a wait ended by the eventfd alone, collects again. When a call fills up on
+ * usock events, the next one asks the kernel first, so kernel fds are not starved. */
 static int ep_wait(struct epoll *ep, int epfd, struct epoll_event *evs, int max,
                    const struct timespec *timeout, const sigset_t *sigmask)
 {
@@ -430,6 +448,7 @@ static int ep_wait(struct epoll *ep, int epfd, struct epoll_event *evs, int max,
 		int n = 0, woke = 0;
 		struct timespec left;
 		const struct timespec *ts = ts_left(end, &left);
+		int has_kernel = atomic_load_explicit(&ep->nkernel, memory_order_relaxed) > 0;
 		int kfirst = atomic_exchange_explicit(&ep->kernel_turn, 0, memory_order_relaxed);
 		ep_refresh_nests(ep);
 		if (kfirst && (n = ep_kernel_wait(epfd, evs, max, &zero, NULL, &woke)) < 0)
@@ -437,9 +456,9 @@ static int ep_wait(struct epoll *ep, int epfd, struct epoll_event *evs, int max,
 		ulock_lock(&ep->mtx);
 		n += ep_scan(ep, evs + n, max - n, !ts_is_zero(ts));
 		ulock_unlock(&ep->mtx);
-		if (n == max && !kfirst)
+		if (n == max && !kfirst && has_kernel)
 			atomic_store_explicit(&ep->kernel_turn, 1, memory_order_relaxed);
-		if (n == max || (n > 0 && kfirst))
+		if (n == max || (n > 0 && (kfirst || !has_kernel)))
 			return n;
 		ts = n ? &zero : ts;
 		int k = ep_kernel_wait(epfd, evs + n, max - n, ts, n ? NULL : sigmask, &woke);
@@ -482,6 +501,7 @@ static struct epoll *ep_new(void)
 	list_init(&ep->nests);
 	list_init(&ep->ready);
 	atomic_init(&ep->kernel_turn, 0);
+	atomic_init(&ep->nkernel, 0);
 	ep->efd = -1;
 	return ep;
 }
