@@ -32,11 +32,11 @@ static int sock_create(struct stack *st, int domain, int type, int protocol, str
 	const struct proto_family *fam = family_find(domain);
 	if (!fam || !(st->families & fam->mask))
 		return -EAFNOSUPPORT;
-	ulock_lock(&st->lock);
+	stack_lock(st);
 	int r = fam->create(st, kind, protocol, out);
 	if (r == 0)
 		st->nsock[fam->stat_index]++;
-	ulock_unlock(&st->lock);
+	stack_unlock(st);
 	return r;
 }
 
@@ -45,9 +45,9 @@ static int sock_install(struct sock *sk, int flags)
 {
 	struct ufile *f = file_new_sock(sk, (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
 	if (!f) {
-		ulock_lock(&sk->st->lock);
+		stack_lock(sk->st);
 		sk->ops->release(sk);
-		ulock_unlock(&sk->st->lock);
+		stack_unlock(sk->st);
 		return -ENOMEM;
 	}
 	int fd = fd_install(f, (flags & SOCK_CLOEXEC) != 0, 0);
@@ -73,9 +73,9 @@ int usock_socketpair(struct usock_stack *ust, int domain, int type, int protocol
 	r = sock_create(st, domain, type, protocol, &b);
 	if (r < 0)
 		goto put_a;
-	ulock_lock(&st->lock);
+	stack_lock(st);
 	r = a->ops->socketpair(a, b);
-	ulock_unlock(&st->lock);
+	stack_unlock(st);
 	if (r < 0)
 		goto put_b;
 	if (!uaccess_ok(sv, 2 * sizeof(int))) {
@@ -84,9 +84,9 @@ int usock_socketpair(struct usock_stack *ust, int domain, int type, int protocol
 	}
 	int fa = sock_install(a, type);
 	if (fa < 0) {
-		ulock_lock(&st->lock);
+		stack_lock(st);
 		b->ops->release(b);
-		ulock_unlock(&st->lock);
+		stack_unlock(st);
 		return fa;
 	}
 	int fb = sock_install(b, type);
@@ -98,13 +98,13 @@ int usock_socketpair(struct usock_stack *ust, int domain, int type, int protocol
 	sv[1] = fb;
 	return 0;
 put_b:
-	ulock_lock(&st->lock);
+	stack_lock(st);
 	b->ops->release(b);
-	ulock_unlock(&st->lock);
+	stack_unlock(st);
 put_a:
-	ulock_lock(&st->lock);
+	stack_lock(st);
 	a->ops->release(a);
-	ulock_unlock(&st->lock);
+	stack_unlock(st);
 	return r;
 }
 
@@ -149,9 +149,9 @@ int usock_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	r = addr_in(addr, len, &ss);
 	if (r == 0) {
 		struct sock *sk = f->sk;
-		ulock_lock(&sk->st->lock);
+		stack_lock(sk->st);
 		r = sk->ops->bind(sk, (struct sockaddr *)&ss, len);
-		ulock_unlock(&sk->st->lock);
+		stack_unlock(sk->st);
 	}
 	file_put(f);
 	return r;
@@ -164,11 +164,11 @@ int usock_listen(int fd, int backlog)
 	if (r < 0)
 		return r;
 	struct sock *sk = f->sk;
-	ulock_lock(&sk->st->lock);
+	stack_lock(sk->st);
 	if ((unsigned)backlog > (unsigned)sk->st->core.somaxconn)
 		backlog = (int)sk->st->core.somaxconn;
 	r = sk->ops->listen(sk, backlog);
-	ulock_unlock(&sk->st->lock);
+	stack_unlock(sk->st);
 	file_put(f);
 	return r;
 }
@@ -184,19 +184,19 @@ int usock_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	struct sock *sk = f->sk, *nsk = NULL;
 	struct sockaddr_storage ss;
 	socklen_t klen = 0;
-	ulock_lock(&sk->st->lock);
+	stack_lock(sk->st);
 	r = sk->ops->accept(sk, &nsk, file_nonblock(f));
 	if (r == 0 && addr)
 		r = nsk->ops->getname(nsk, &ss, &klen, 1);
-	ulock_unlock(&sk->st->lock);
+	stack_unlock(sk->st);
 	file_put(f);
 	if (r == 0 && addr)
 		r = addr_out(&ss, klen, addr, len);
 	if (r < 0) {
 		if (nsk) {
-			ulock_lock(&nsk->st->lock);
+			stack_lock(nsk->st);
 			nsk->ops->release(nsk);
-			ulock_unlock(&nsk->st->lock);
+			stack_unlock(nsk->st);
 		}
 		return r;
 	}
@@ -213,9 +213,9 @@ int usock_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	r = addr_in(addr, len, &ss);
 	if (r == 0) {
 		struct sock *sk = f->sk;
-		ulock_lock(&sk->st->lock);
+		stack_lock(sk->st);
 		r = sk->ops->connect(sk, (struct sockaddr *)&ss, len, file_nonblock(f));
-		ulock_unlock(&sk->st->lock);
+		stack_unlock(sk->st);
 	}
 	file_put(f);
 	return r;
@@ -230,9 +230,9 @@ static int getname(int fd, struct sockaddr *addr, socklen_t *len, int peer)
 	struct sockaddr_storage ss;
 	socklen_t klen = 0;
 	struct sock *sk = f->sk;
-	ulock_lock(&sk->st->lock);
+	stack_lock(sk->st);
 	r = sk->ops->getname(sk, &ss, &klen, peer);
-	ulock_unlock(&sk->st->lock);
+	stack_unlock(sk->st);
 	file_put(f);
 	return r < 0 ? r : addr_out(&ss, klen, addr, len);
 }
@@ -258,9 +258,9 @@ int usock_shutdown(int fd, int how)
 		return -EINVAL;
 	}
 	struct sock *sk = f->sk;
-	ulock_lock(&sk->st->lock);
+	stack_lock(sk->st);
 	r = sk->ops->shutdown(sk, how);
-	ulock_unlock(&sk->st->lock);
+	stack_unlock(sk->st);
 	file_put(f);
 	return r;
 }
@@ -280,12 +280,12 @@ int usock_setsockopt(int fd, int level, int name, const void *val, socklen_t len
 		return -EFAULT;
 	}
 	struct sock *sk = f->sk;
-	ulock_lock(&sk->st->lock);
+	stack_lock(sk->st);
 	if (level == SOL_SOCKET)
 		r = sock_setsockopt(sk, name, val, len);
 	else
 		r = sk->ops->setsockopt(sk, level, name, val, len);
-	ulock_unlock(&sk->st->lock);
+	stack_unlock(sk->st);
 	file_put(f);
 	return r;
 }
@@ -309,12 +309,12 @@ int usock_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 		return -EFAULT;
 	}
 	struct sock *sk = f->sk;
-	ulock_lock(&sk->st->lock);
+	stack_lock(sk->st);
 	if (level == SOL_SOCKET)
 		r = sock_getsockopt(sk, name, val, len);
 	else
 		r = sk->ops->getsockopt(sk, level, name, val, len);
-	ulock_unlock(&sk->st->lock);
+	stack_unlock(sk->st);
 	file_put(f);
 	return r;
 }

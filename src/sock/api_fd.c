@@ -3,6 +3,7 @@
  * open-file state (O_NONBLOCK, O_ASYNC, SIGIO owner). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/close_range.h>
 #include <linux/sockios.h>
 #include <signal.h>
@@ -110,19 +111,21 @@ int usock_dup3(int oldfd, int newfd, int flags)
 /* f_setown(): @who > 0 a process, < 0 a process group. */
 static int file_setown(struct ufile *f, int type, pid_t who)
 {
+	if (who == INT_MIN)
+		return -EINVAL;
 	if (who < 0 && type == F_OWNER_PID) {
 		type = F_OWNER_PGRP;
 		who = -who;
 	}
-	if (who && SYS2(SYS_kill, type == F_OWNER_PGRP ? -who : who, 0) == -ESRCH &&
-	    type != F_OWNER_TID)
+	/* find_vpid(): any existing id will do (kill(2) accepts thread ids too) */
+	if (who && SYS2(SYS_kill, type == F_OWNER_PGRP ? -who : who, 0) == -ESRCH)
 		return -ESRCH;
 	if (f->kind == UFILE_SOCK)
-		ulock_lock(&f->sk->st->lock);
+		stack_lock(f->sk->st);
 	f->own.type = type;
 	f->own.pid = who;
 	if (f->kind == UFILE_SOCK)
-		ulock_unlock(&f->sk->st->lock);
+		stack_unlock(f->sk->st);
 	return 0;
 }
 
@@ -144,6 +147,8 @@ static int fcntl_owner(struct ufile *f, int cmd, unsigned long arg)
 			return -EFAULT;
 		if (ex->type != F_OWNER_TID && ex->type != F_OWNER_PID && ex->type != F_OWNER_PGRP)
 			return -EINVAL;
+		if (ex->pid < 0)
+			return -ESRCH; /* no negation here: find_vpid() of a negative id */
 		return file_setown(f, ex->type, ex->pid);
 	case F_GETOWN_EX:
 		if (!uaccess_ok(ex, sizeof(*ex)))
@@ -206,8 +211,18 @@ int usock_fcntl(int fd, int cmd, unsigned long arg)
 	case F_GETSIG:
 		r = fcntl_owner(f, cmd, arg);
 		break;
+	case F_GETFD:
+	case F_SETFD:
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		r = SYS3(SYS_fcntl, fd, cmd, arg); /* per-fd state lives on the placeholder */
+		break;
 	default:
-		r = SYS3(SYS_fcntl, fd, cmd, arg);
+		r = -EINVAL;
 		break;
 	}
 	file_put(f);
@@ -239,14 +254,14 @@ static int ioctl_file(struct ufile *f, int fd, unsigned long req, void *arg)
 		return 0;
 	case FIOCLEX:
 	case FIONCLEX:
-		return (int)SYS3(SYS_ioctl, fd, req, arg);
+		return (int)SYS3(SYS_fcntl, fd, F_SETFD, req == FIOCLEX ? FD_CLOEXEC : 0);
 	}
 	if (f->kind != UFILE_SOCK)
 		return -ENOTTY;
 	struct sock *sk = f->sk;
-	ulock_lock(&sk->st->lock);
+	stack_lock(sk->st);
 	int r = sk->ops->ioctl(sk, req, arg);
-	ulock_unlock(&sk->st->lock);
+	stack_unlock(sk->st);
 	return r == -ENOIOCTLCMD ? -ENOTTY : r;
 }
 

@@ -62,9 +62,9 @@ static ssize_t sendmsg_file(struct ufile *f, const struct msghdr *msg, int flags
 	if (r < 0)
 		return r;
 	struct sock *sk = f->sk;
-	ulock_lock(&sk->st->lock);
+	stack_lock(sk->st);
 	ssize_t n = sk->ops->sendmsg(sk, &k, msg_flags_for(f, flags));
-	ulock_unlock(&sk->st->lock);
+	stack_unlock(sk->st);
 	return n;
 }
 
@@ -91,9 +91,9 @@ static ssize_t recvmsg_file(struct ufile *f, struct msghdr *msg, int flags)
 	k.msg_namelen = 0;
 	k.msg_flags = flags & MSG_CMSG_CLOEXEC; /* ____sys_recvmsg() echoes it */
 	struct sock *sk = f->sk;
-	ulock_lock(&sk->st->lock);
+	stack_lock(sk->st);
 	ssize_t n = sk->ops->recvmsg(sk, &k, msg_flags_for(f, flags));
-	ulock_unlock(&sk->st->lock);
+	stack_unlock(sk->st);
 	if (n < 0)
 		return n;
 	if (uname) {

@@ -65,10 +65,10 @@ static void file_release(struct ufile *f)
 		struct sock *sk = f->sk;
 		struct stack *st = sk->st;
 		stack_get(st); /* the socket may take the stack's last reference with it */
-		ulock_lock(&st->lock);
+		stack_lock(st);
 		list_del(&f->async_node);
 		sk->ops->release(sk); /* consumes the file's sock reference */
-		ulock_unlock(&st->lock);
+		stack_unlock(st);
 		stack_put(st);
 	}
 	free(f);
@@ -80,6 +80,25 @@ void file_put(struct ufile *f)
 		file_release(f);
 }
 
+static __thread struct ufile *deferred;
+
+void file_put_locked(struct ufile *f)
+{
+	if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1) {
+		f->defer_next = deferred;
+		deferred = f;
+	}
+}
+
+void file_flush_deferred(void)
+{
+	while (deferred) {
+		struct ufile *f = deferred;
+		deferred = f->defer_next;
+		file_release(f);
+	}
+}
+
 void file_set_fl(struct ufile *f, unsigned fl)
 {
 	fl &= O_NONBLOCK | O_ASYNC | O_APPEND; /* what setfl() keeps on a socket */
@@ -88,12 +107,12 @@ void file_set_fl(struct ufile *f, unsigned fl)
 		return;
 	}
 	struct sock *sk = f->sk;
-	ulock_lock(&sk->st->lock);
+	stack_lock(sk->st);
 	atomic_store(&f->fl, fl);
 	list_del(&f->async_node);
 	if (fl & O_ASYNC)
 		list_add_tail(&sk->async, &f->async_node);
-	ulock_unlock(&sk->st->lock);
+	stack_unlock(sk->st);
 }
 
 static _Atomic(struct ufile *) *fdt_slot(int fd, int create)

@@ -28,15 +28,16 @@ struct fown {
 };
 
 struct ufile {
-	_Atomic long refs;      /* fds, calls in progress, SCM_RIGHTS in flight */
-	enum ufile_kind kind;   /* (I) */
-	_Atomic unsigned fl;    /* O_NONBLOCK | O_ASYNC (file status flags) */
-	struct fown own;        /* (S) of the socket's stack */
-	struct list async_node; /* (S) on sk->async while O_ASYNC is set */
-	struct sock *sk;        /* (I) UFILE_SOCK: holds one sock reference */
-	struct epoll *ep;       /* (I) UFILE_EPOLL */
-	struct list epitems;    /* epoll registrations of this file (guarded by epoll_lock) */
-	int sigio_fd;           /* (S) an fd of this file, reported in si_fd */
+	_Atomic long refs;        /* fds, calls in progress, SCM_RIGHTS in flight */
+	enum ufile_kind kind;     /* (I) */
+	_Atomic unsigned fl;      /* O_NONBLOCK | O_ASYNC (file status flags) */
+	struct fown own;          /* (S) of the socket's stack */
+	struct list async_node;   /* (S) on sk->async while O_ASYNC is set */
+	struct sock *sk;          /* (I) UFILE_SOCK: holds one sock reference */
+	struct epoll *ep;         /* (I) UFILE_EPOLL */
+	struct list epitems;      /* epoll registrations of this file (guarded by epoll_lock) */
+	int sigio_fd;             /* (S) an fd of this file, reported in si_fd */
+	struct ufile *defer_next; /* on this thread's deferred-release list */
 };
 
 /* Makes a file for @sk, taking over the caller's sock reference. NULL on ENOMEM. */
@@ -47,6 +48,10 @@ struct ufile *file_new_epoll(struct epoll *ep);
 void file_get(struct ufile *f);
 /* Drops a reference; the last one releases the socket or epoll instance. */
 void file_put(struct ufile *f);
+/* Drops a reference while a stack lock is held (SCM_RIGHTS in a purged queue): a last
+ * reference is released later, by file_flush_deferred() in stack_unlock(). */
+void file_put_locked(struct ufile *f);
+void file_flush_deferred(void);
 /* Sets the file status flags (O_NONBLOCK, O_ASYNC), maintaining the SIGIO list. */
 void file_set_fl(struct ufile *f, unsigned fl);
 

@@ -1,6 +1,7 @@
 /* sock.c: socket lifecycle, waiting, wake-ups with SIGIO, pending errors, the sock_no_*
  * defaults, and user-memory helpers. Everything here runs under the stack lock. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <signal.h>
@@ -29,8 +30,8 @@ struct sock *sock_alloc(struct stack *st, size_t size, const struct sock_ops *op
 	sk->rcvbuf = (int)st->core.rmem_default;
 	sk->sndbuf = (int)st->core.wmem_default;
 	sk->rcvlowat = 1;
-	sk->rcvtimeo_ns = UINT64_MAX;
-	sk->sndtimeo_ns = UINT64_MAX;
+	sk->rcvtimeo = LONG_MAX;
+	sk->sndtimeo = LONG_MAX;
 	sk->peek_off = -1;
 	sk->incoming_cpu = -1;
 	return sk;
@@ -86,10 +87,16 @@ static void sigio_send(const struct ufile *f, int reason)
 		si.si_band = sigio_band(reason);
 		si.si_fd = f->sigio_fd;
 	}
-	if (o->type == F_OWNER_TID)
-		SYS4(SYS_rt_tgsigqueueinfo, self, o->pid, sig, &si);
-	else
-		SYS3(SYS_rt_sigqueueinfo, o->pid, sig, &si);
+	/* The kernel lets a thread forge siginfo only for a signal to itself (its own tid for
+	 * a thread, the main thread's for the process); elsewhere the signal goes plain. */
+	long r = o->type == F_OWNER_TID ? SYS4(SYS_rt_tgsigqueueinfo, self, o->pid, sig, &si)
+	                                : SYS3(SYS_rt_sigqueueinfo, o->pid, sig, &si);
+	if (r == -EPERM) {
+		if (o->type == F_OWNER_TID)
+			SYS3(SYS_tgkill, self, o->pid, sig);
+		else
+			SYS2(SYS_kill, o->pid, sig);
+	}
 }
 
 void sock_wake(struct sock *sk, uint32_t events)
@@ -126,23 +133,18 @@ int sock_take_err(struct sock *sk)
 	return -e;
 }
 
-const struct timespec *sock_deadline(uint64_t timeo_ns, struct timespec *buf)
+const struct timespec *sock_deadline(const struct sock *sk, long ticks, struct timespec *buf)
 {
-	if (timeo_ns == UINT64_MAX)
+	uint64_t tick = (uint64_t)sk->st->kf.tick_ns;
+	if (ticks < 0 || (uint64_t)ticks > (UINT64_C(1) << 62) / tick)
 		return NULL;
-	deadline_after_ns(buf, timeo_ns);
+	deadline_after_ns(buf, (uint64_t)ticks * tick);
 	return buf;
 }
 
 int sock_wait(struct sock *sk, const struct timespec *deadline)
 {
 	return waitq_wait(&sk->wq, &sk->st->lock, deadline);
-}
-
-int sock_wait_on(struct sock *sk, struct sock *other, const struct timespec *deadline)
-{
-	(void)sk;
-	return waitq_wait(&other->wq, &other->st->lock, deadline);
 }
 
 int sock_capable(int cap)
@@ -184,14 +186,15 @@ int sock_no_ioctl(struct sock *sk, unsigned long req, void *arg)
 	return -ENOIOCTLCMD;
 }
 
+/* A family without options of its own: Linux's NULL ops->setsockopt gives EOPNOTSUPP. */
 int sock_no_setsockopt(struct sock *sk, int level, int name, const void *val, socklen_t len)
 {
-	return -ENOPROTOOPT;
+	return -EOPNOTSUPP;
 }
 
 int sock_no_getsockopt(struct sock *sk, int level, int name, void *val, socklen_t *len)
 {
-	return -ENOPROTOOPT;
+	return -EOPNOTSUPP;
 }
 
 int uaccess_ok(const void *p, size_t len)

@@ -85,35 +85,50 @@ enum {
 #define SK_SEND_SHUTDOWN 2
 
 struct sock {
-	const struct sock_ops *ops;        /* (I) */
-	struct stack *st;                  /* (I) holds one stack reference */
-	int family, type, protocol;        /* (I) */
-	long refs;                         /* (S) files, peers, queues that point here */
-	struct waitq wq;                   /* (S) readers, writers, poll and epoll */
-	struct list async;                 /* (S) struct ufile with O_ASYNC (SIGIO) */
-	int err;                           /* (S) pending error for SO_ERROR, positive errno */
-	unsigned shutdown;                 /* (S) SK_RCV_SHUTDOWN | SK_SEND_SHUTDOWN */
-	unsigned flags;                    /* (S) SKF_* */
-	int rcvbuf, sndbuf;                /* (S) bytes, as SO_RCVBUF reads them back */
-	int rcvlowat;                      /* (S) */
-	uint64_t rcvtimeo_ns, sndtimeo_ns; /* (S) UINT64_MAX: forever, 0: never wait */
-	long linger_ticks;                 /* (S) SO_LINGER time in kernel ticks */
-	int priority;                      /* (S) */
-	uint32_t mark;                     /* (S) */
-	int peek_off;                      /* (S) -1: off */
-	int bound_dev_if;                  /* (S) SO_BINDTODEVICE ifindex, 0 none */
-	char bound_dev_name[16];           /* (S) */
-	unsigned busy_poll_us;             /* (S) */
-	int incoming_cpu;                  /* (S) */
-	uint32_t drops;                    /* (S) SO_RXQ_OVFL counter */
-	struct timespec stamp;             /* (S) receive time of the last datagram read */
-	void *filter;                      /* (S) attached classic BPF program (opaque) */
-	unsigned filter_len;               /* (S) instructions */
-	pid_t peer_pid;                    /* (S) SO_PEERCRED */
+	const struct sock_ops *ops; /* (I) */
+	struct stack *st;           /* (I) holds one stack reference */
+	int family, type, protocol; /* (I) */
+	long refs;                  /* (S) files, peers, queues that point here */
+	struct waitq wq;            /* (S) readers, writers, poll and epoll */
+	struct list async;          /* (S) struct ufile with O_ASYNC (SIGIO) */
+	int err;                    /* (S) pending error for SO_ERROR, positive errno */
+	unsigned shutdown;          /* (S) SK_RCV_SHUTDOWN | SK_SEND_SHUTDOWN */
+	unsigned flags;             /* (S) SKF_* */
+	int rcvbuf, sndbuf;         /* (S) bytes, as SO_RCVBUF reads them back */
+	int rcvlowat;               /* (S) */
+	long rcvtimeo,
+	        sndtimeo;  /* (S) kernel ticks, as sk_rcvtimeo: LONG_MAX forever, 0 never wait */
+	long linger_ticks; /* (S) SO_LINGER time in kernel ticks */
+	int priority;      /* (S) */
+	uint32_t mark;     /* (S) */
+	int peek_off;      /* (S) -1: off */
+	int bound_dev_if;  /* (S) SO_BINDTODEVICE ifindex, 0 none */
+	char bound_dev_name[16]; /* (S) */
+	unsigned busy_poll_us;   /* (S) */
+	int incoming_cpu;        /* (S) */
+	uint32_t drops;          /* (S) SO_RXQ_OVFL counter */
+	struct timespec stamp;   /* (S) receive time of the last datagram read */
+	void *filter;            /* (S) attached classic BPF program (opaque) */
+	unsigned filter_len;     /* (S) instructions */
+	pid_t peer_pid;          /* (S) SO_PEERCRED */
 	uid_t peer_uid;
 	gid_t peer_gid;
 	int has_peercred;
 };
+
+void file_flush_deferred(void); /* file.c */
+
+static inline void stack_lock(struct stack *st)
+{
+	ulock_lock(&st->lock);
+}
+
+/* Unlocks, then releases the files whose last reference went while it was held. */
+static inline void stack_unlock(struct stack *st)
+{
+	ulock_unlock(&st->lock);
+	file_flush_deferred();
+}
 
 /* Allocates a sock of @size bytes (>= sizeof(struct sock), protocol struct first member
  * is the sock) with defaults from the stack; one reference for the caller. */
@@ -133,12 +148,11 @@ void sock_set_err(struct sock *sk, int err);
 /* Returns and clears the pending error as -errno (0 if none). */
 int sock_take_err(struct sock *sk);
 
-/* Deadline for a blocking call: NULL (forever, UINT64_MAX) or @buf filled from @timeo_ns. */
-const struct timespec *sock_deadline(uint64_t timeo_ns, struct timespec *buf);
+/* Deadline for a blocking call of @ticks (SO_RCVTIMEO units): NULL for forever (also when
+ * it lies centuries away), else @buf, filled. */
+const struct timespec *sock_deadline(const struct sock *sk, long ticks, struct timespec *buf);
 /* Waits on @sk's queue; see waitq_wait() for the return values. Stack lock held. */
 int sock_wait(struct sock *sk, const struct timespec *deadline);
-/* Waits on another socket's queue (a peer's), same contract. */
-int sock_wait_on(struct sock *sk, struct sock *other, const struct timespec *deadline);
 
 /* The error a blocked call returns when its wait ended without success. */
 static inline int sock_intr_errno(int waitr)

@@ -33,8 +33,6 @@ struct sockopt {
 	int (*get)(struct sock *sk, int name, union optv *v);
 };
 
-#define TIMEO_FOREVER UINT64_MAX
-
 static int flag_bit(int name)
 {
 	switch (name) {
@@ -340,30 +338,28 @@ static int set_timeo(struct sock *sk, int name, int val, const void *raw, sockle
 	}
 	if (usec < 0 || usec >= 1000000)
 		return -EDOM;
-	uint64_t tick = (uint64_t)sk->st->kf.tick_ns, hz = 1000000000u / tick;
-	uint64_t t = TIMEO_FOREVER;
+	long tick_us = sk->st->kf.tick_ns / 1000, hz = 1000000 / tick_us;
+	long t = LONG_MAX;
 	if (sec < 0)
 		t = 0; /* Linux: a negative time means "do not wait" */
-	else if ((sec || usec) && (uint64_t)sec < (uint64_t)LONG_MAX / hz - 1)
-		t = ((uint64_t)sec * hz + ((uint64_t)usec + tick / 1000 - 1) / (tick / 1000)) *
-		    tick;
+	else if ((sec || usec) && sec < LONG_MAX / hz - 1)
+		t = (long)sec * hz + (long)((usec + tick_us - 1) / tick_us);
 	if (name == SO_RCVTIMEO_OLD || name == SO_RCVTIMEO_NEW)
-		sk->rcvtimeo_ns = t;
+		sk->rcvtimeo = t;
 	else
-		sk->sndtimeo_ns = t;
+		sk->sndtimeo = t;
 	return 0;
 }
 
 static int get_timeo(struct sock *sk, int name, union optv *v)
 {
 	int rcv = name == SO_RCVTIMEO_OLD || name == SO_RCVTIMEO_NEW;
-	uint64_t t = rcv ? sk->rcvtimeo_ns : sk->sndtimeo_ns;
+	long t = rcv ? sk->rcvtimeo : sk->sndtimeo;
 	int64_t sec = 0, usec = 0;
-	if (t != TIMEO_FOREVER) {
-		uint64_t tick = (uint64_t)sk->st->kf.tick_ns, hz = 1000000000u / tick;
-		uint64_t j = t / tick;
-		sec = (int64_t)(j / hz);
-		usec = (int64_t)((j % hz) * 1000000u / hz);
+	if (t != LONG_MAX) {
+		long hz = 1000000000L / sk->st->kf.tick_ns;
+		sec = t / hz;
+		usec = (t % hz) * 1000000 / hz;
 	}
 	if (name == SO_RCVTIMEO_NEW || name == SO_SNDTIMEO_NEW) {
 		v->tv64.sec = sec;
@@ -381,6 +377,32 @@ static int get_peercred(struct sock *sk, int name, union optv *v)
 	v->cred.uid = sk->has_peercred ? sk->peer_uid : (uid_t)-1;
 	v->cred.gid = sk->has_peercred ? sk->peer_gid : (gid_t)-1;
 	return sizeof(v->cred);
+}
+
+static int bind_index(struct sock *sk, int index, const char *name)
+{
+	if (sk->bound_dev_if && !sock_capable(CAP_NET_RAW))
+		return -EPERM;
+	sk->bound_dev_if = index;
+	memset(sk->bound_dev_name, 0, sizeof(sk->bound_dev_name));
+	strncpy(sk->bound_dev_name, name, sizeof(sk->bound_dev_name) - 1);
+	return 0;
+}
+
+/* SO_BINDTOIFINDEX: usock's stacks have the loopback device only (ifindex 1). */
+static int set_bindtoifindex(struct sock *sk, int name, int val, const void *raw, socklen_t len)
+{
+	if (val < 0)
+		return -EINVAL;
+	if (val > 1)
+		return -ENODEV;
+	return bind_index(sk, val, val ? "lo" : "");
+}
+
+static int get_bindtoifindex(struct sock *sk, int name, union optv *v)
+{
+	v->val = sk->bound_dev_if;
+	return sizeof(int);
 }
 
 static int set_detach_filter(struct sock *sk, int name, int val, const void *raw, socklen_t len)
@@ -451,6 +473,7 @@ static const struct sockopt sockopts[] = {
         {SO_INCOMING_CPU, set_incoming_cpu, get_int},
         {SO_INCOMING_NAPI_ID, set_readonly, get_int},
         {SO_PASSPIDFD, set_flag, get_flag},
+        {SO_BINDTOIFINDEX, set_bindtoifindex, get_bindtoifindex},
         /* Classic BPF arrives with the filter issue: until then, loudly not supported. */
         {SO_ATTACH_FILTER, set_notyet, get_readonly},
         {SO_DETACH_FILTER, set_detach_filter, get_readonly},
@@ -520,11 +543,7 @@ int sock_bindtodevice_set(struct sock *sk, const void *val, socklen_t len)
 			return -ENODEV;
 		index = 1;
 	}
-	if (sk->bound_dev_if && !sock_capable(CAP_NET_RAW))
-		return -EPERM;
-	sk->bound_dev_if = index;
-	memcpy(sk->bound_dev_name, name, sizeof(name));
-	return 0;
+	return bind_index(sk, index, name);
 }
 
 int sock_bindtodevice_get(struct sock *sk, void *val, socklen_t *len)

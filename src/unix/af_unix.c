@@ -57,6 +57,8 @@ static int unix_create(struct stack *st, int type, int protocol, struct sock **o
 	list_init(&u->bound_node);
 	list_init(&u->rcvq);
 	list_init(&u->embryo_node);
+	waitq_init(&u->peer_wait);
+	waitq_init(&u->io_wq);
 	u->max_backlog = (int)unix_net_of(st)->max_dgram_qlen;
 	*out = sk;
 	return 0;
@@ -137,13 +139,25 @@ void umsg_free(struct stack *st, struct umsg *m)
 	st_free(st, m);
 }
 
-void unix_queue(struct unix_sock *to, struct umsg *m)
+void unix_charge(struct unix_sock *from, struct umsg *m)
+{
+	m->sender = from;
+	sock_get(&from->sk);
+	from->wmem += m->truesize;
+}
+
+void unix_uncharge(struct umsg *m)
 {
 	struct unix_sock *from = m->sender;
-	if (from) {
-		sock_get(&from->sk);
-		from->wmem += m->truesize;
-	}
+	m->sender = NULL;
+	from->wmem -= m->truesize;
+	if (unix_writable(from))
+		sock_wake(&from->sk, POLLOUT | POLLWRNORM | POLLWRBAND);
+	sock_put(&from->sk);
+}
+
+void unix_queue(struct unix_sock *to, struct umsg *m)
+{
 	if (to->sk.flags & SKF_TIMESTAMP)
 		clock_gettime(CLOCK_REALTIME, &m->stamp);
 	list_add_tail(&to->rcvq, &m->node);
@@ -159,6 +173,7 @@ void unix_consume(struct unix_sock *u, struct umsg *m)
 	list_del(&m->node);
 	u->rcvq_bytes -= m->len - m->off;
 	u->rcvq_len--;
+	waitq_wake(&u->peer_wait, POLLOUT); /* senders waiting for room in our queue */
 	struct unix_sock *from = m->sender;
 	if (from) {
 		from->wmem -= m->truesize;

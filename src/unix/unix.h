@@ -65,6 +65,9 @@ struct unix_sock {
 	int dead;                   /* (S) released by its last file */
 	struct list embryo_node;    /* (S) on the listener's rcvq until accepted */
 	struct unix_sock *listener; /* (S) while an embryo: the listening socket */
+	struct waitq peer_wait;     /* (S) senders/connectors waiting for room in our queue */
+	struct waitq io_wq;         /* (S) readers waiting for the reader role */
+	int reading;                /* (S) a reader owns the queue head (stream) */
 };
 
 /* Per-stack AF_UNIX state. */
@@ -105,13 +108,19 @@ int unix_scm_send(struct stack *st, const struct msghdr *msg, struct unix_scm *s
 /* Delivers @m's ancillary data to @msg for receiver @u; moves the rights out of @m. */
 void unix_scm_recv(struct unix_sock *u, struct umsg *m, struct msghdr *msg, int flags);
 void unix_scm_destroy(struct stack *st, struct unix_scm *scm);
+/* Delivers @m's rights: moved out of @m, or duplicated for MSG_PEEK (unix_peek_fds). */
+void unix_scm_recv_rights(struct unix_sock *u, struct umsg *m, struct msghdr *msg, int flags);
 /* Copies one control message out as put_cmsg() does. */
 void unix_put_cmsg(struct msghdr *msg, int level, int type, size_t len, const void *data);
 
 /* af_unix.c: message and queue helpers shared by stream and dgram. */
 struct umsg *umsg_alloc(struct unix_sock *sender, size_t len);
 void umsg_free(struct stack *st, struct umsg *m);
-/* Queues @m on @to, charging its sender; wakes @to. Consumes @m. */
+/* Charges @m's truesize to @from (who must be charged before the message is queued) and
+ * makes @from its sender; unix_uncharge() undoes it for a message never queued. */
+void unix_charge(struct unix_sock *from, struct umsg *m);
+void unix_uncharge(struct umsg *m);
+/* Queues @m on @to and wakes @to. Consumes @m. */
 void unix_queue(struct unix_sock *to, struct umsg *m);
 /* Unlinks @m from @u's queue and frees it, crediting its sender (who is woken). */
 void unix_consume(struct unix_sock *u, struct umsg *m);

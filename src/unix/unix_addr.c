@@ -100,6 +100,11 @@ static int bind_path(struct unix_sock *u, struct sockaddr_un *sun, socklen_t len
 	r = SYS4(SYS_newfstatat, AT_FDCWD, path, &stb, 0);
 	if (r < 0)
 		return (int)r;
+	/* A socket still listed under this inode lost its file to unlink(), and the number
+	 * was reused: Linux knows sockets by inode object, we by number, so drop the old. */
+	struct unix_sock *old = find_inode(unix_net_of(u->sk.st), stb.st_dev, stb.st_ino);
+	if (old)
+		old->dev = old->ino = 0;
 	u->dev = stb.st_dev;
 	u->ino = stb.st_ino;
 	bind_name(u, sun, alen);

@@ -13,7 +13,7 @@ int unix_listen(struct sock *sk, int backlog)
 	if (u->state != UNIX_CLOSE && u->state != UNIX_LISTEN)
 		return -EINVAL;
 	if (backlog > u->max_backlog || u->state != UNIX_LISTEN)
-		sock_wake(sk, 0); /* connectors waiting for room look again */
+		waitq_wake(&u->peer_wait, 0); /* connectors waiting for room look again */
 	u->max_backlog = backlog;
 	u->state = UNIX_LISTEN;
 	sk->flags |= SKF_ACCEPTCONN;
@@ -38,6 +38,8 @@ static int queue_embryo(struct unix_sock *u, struct unix_sock *l)
 	list_init(&n->bound_node);
 	list_init(&n->rcvq);
 	list_init(&n->embryo_node);
+	waitq_init(&n->peer_wait);
+	waitq_init(&n->io_wq);
 	n->state = UNIX_ESTABLISHED;
 	n->addr = l->addr; /* the accepted socket shares the listener's name */
 	n->max_backlog = l->max_backlog;
@@ -80,7 +82,7 @@ int unix_stream_connect(struct sock *sk, const struct sockaddr *addr, socklen_t 
 	if ((sk->flags & SKF_PASSCRED) && !u->addr.len && (r = unix_autobind(u)) < 0)
 		return r;
 	struct timespec dbuf;
-	const struct timespec *deadline = sock_deadline(nonblock ? 0 : sk->sndtimeo_ns, &dbuf);
+	const struct timespec *deadline = sock_deadline(sk, nonblock ? 0 : sk->sndtimeo, &dbuf);
 	for (;;) {
 		r = unix_find_other(sk->st, addr, len, sk->type, &l);
 		if (r < 0)
@@ -94,7 +96,7 @@ int unix_stream_connect(struct sock *sk, const struct sockaddr *addr, socklen_t 
 		if (r == 0) /* backlog full: wait for an accept, as unix_wait_for_peer() */
 			r = deadline && !deadline->tv_sec && !deadline->tv_nsec
 			            ? -EAGAIN
-			            : sock_wait_on(sk, &l->sk, deadline);
+			            : waitq_wait(&l->peer_wait, &sk->st->lock, deadline);
 		sock_put(&l->sk);
 		if (r < 0)
 			return r;
@@ -112,7 +114,7 @@ static struct unix_sock *dequeue_embryo(struct unix_sock *l)
 	l->rcvq_len--;
 	n->listener = NULL;
 	sock_put(&l->sk);
-	sock_wake(&l->sk, POLLOUT); /* room for connectors waiting on the backlog */
+	waitq_wake(&l->peer_wait, POLLOUT); /* room for connectors waiting on the backlog */
 	return n;
 }
 
@@ -120,12 +122,13 @@ int unix_accept(struct sock *sk, struct sock **newsk, int nonblock)
 {
 	struct unix_sock *l = unix_sk(sk);
 	struct timespec dbuf;
-	const struct timespec *deadline = sock_deadline(nonblock ? 0 : sk->rcvtimeo_ns, &dbuf);
+	const struct timespec *deadline = sock_deadline(sk, nonblock ? 0 : sk->rcvtimeo, &dbuf);
 	for (;;) {
 		if (l->state != UNIX_LISTEN)
 			return -EINVAL;
 		struct unix_sock *n = dequeue_embryo(l);
 		if (n) {
+			n->sk.flags |= sk->flags & (SKF_PASSCRED | SKF_PASSPIDFD | SKF_PASSSEC);
 			*newsk = &n->sk;
 			return 0;
 		}
@@ -189,6 +192,7 @@ static void release_one(struct unix_sock *u, int embryo)
 		unix_consume(u, container_of(pos, struct umsg, node));
 	}
 	sock_wake(sk, POLLHUP);
+	waitq_wake(&u->peer_wait, POLLHUP);
 	sock_put(sk);
 }
 

@@ -64,14 +64,15 @@ static ssize_t dgram_send_to(struct unix_sock *u, const struct msghdr *msg, int 
 		return r;
 	struct timespec dbuf;
 	const struct timespec *deadline =
-	        sock_deadline((flags & MSG_DONTWAIT) ? 0 : sk->sndtimeo_ns, &dbuf);
+	        sock_deadline(sk, (flags & MSG_DONTWAIT) ? 0 : sk->sndtimeo, &dbuf);
 	for (;;) {
 		r = u->wmem >= (size_t)sk->sndbuf ? -ENOBUFS : dgram_may_send(u, o);
 		if (r != -EAGAIN && r != -ENOBUFS)
 			break;
-		struct sock *wait_sk = r == -EAGAIN ? &o->sk : sk;
 		sk->flags |= SKF_NOSPACE;
-		r = sock_wait_on(sk, wait_sk, deadline);
+		/* a full receiver queue: wait on its peer_wait; our own full buffer: on ours */
+		r = r == -EAGAIN ? waitq_wait(&o->peer_wait, &sk->st->lock, deadline)
+		                 : sock_wait(sk, deadline);
 		if (r < 0)
 			break;
 	}
@@ -92,7 +93,7 @@ static ssize_t dgram_send_to(struct unix_sock *u, const struct msghdr *msg, int 
 	}
 	iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, 0, len);
 	m->from = u->addr;
-	m->sender = u;
+	unix_charge(u, m);
 	m->eor = (flags & MSG_EOR) != 0;
 	unix_queue(o, m);
 	sock_put(&o->sk);
@@ -138,15 +139,30 @@ ssize_t unix_seqpacket_sendmsg(struct sock *sk, const struct msghdr *msg, int fl
 }
 
 /* Takes (or peeks) the first datagram into @msg. */
-static ssize_t dgram_take(struct unix_sock *u, struct umsg *m, struct msghdr *msg, int flags)
+/* The datagram a read takes, and where in it: with MSG_PEEK and SO_PEEK_OFF, whole
+ * datagrams before the offset are stepped over (__skb_try_recv_from_queue). */
+static struct umsg *dgram_pick(struct unix_sock *u, int flags, size_t *skip)
+{
+	struct list *pos = u->rcvq.next;
+	*skip = 0;
+	if ((flags & MSG_PEEK) && u->sk.peek_off > 0)
+		*skip = (size_t)u->sk.peek_off;
+	for (; pos != &u->rcvq; pos = pos->next) {
+		struct umsg *m = container_of(pos, struct umsg, node);
+		if (!*skip || *skip < m->len)
+			return m;
+		*skip -= m->len;
+	}
+	return NULL;
+}
+
+static ssize_t dgram_take(struct unix_sock *u, struct umsg *m, size_t skip, struct msghdr *msg,
+                          int flags)
 {
 	struct sock *sk = &u->sk;
 	size_t size = 0;
 	for (size_t i = 0; i < msg->msg_iovlen; i++)
 		size += msg->msg_iov[i].iov_len;
-	size_t skip = 0;
-	if ((flags & MSG_PEEK) && sk->peek_off >= 0)
-		skip = (size_t)sk->peek_off < m->len ? (size_t)sk->peek_off : m->len;
 	size_t avail = m->len - skip, c = avail < size ? avail : size;
 	if (c < avail)
 		msg->msg_flags |= MSG_TRUNC;
@@ -174,11 +190,12 @@ static ssize_t dgram_recv(struct sock *sk, struct msghdr *msg, int flags)
 		return -EOPNOTSUPP;
 	struct timespec dbuf;
 	const struct timespec *deadline =
-	        sock_deadline((flags & MSG_DONTWAIT) ? 0 : sk->rcvtimeo_ns, &dbuf);
+	        sock_deadline(sk, (flags & MSG_DONTWAIT) ? 0 : sk->rcvtimeo, &dbuf);
 	for (;;) {
-		struct list *first = list_first(&u->rcvq);
-		if (first)
-			return dgram_take(u, container_of(first, struct umsg, node), msg, flags);
+		size_t skip;
+		struct umsg *m = dgram_pick(u, flags, &skip);
+		if (m)
+			return dgram_take(u, m, skip, msg, flags);
 		if (sk->err)
 			return sock_take_err(sk);
 		/* EOF only for a blocking read (__skb_wait_for_more_packets) */
@@ -200,7 +217,7 @@ ssize_t unix_seqpacket_recvmsg(struct sock *sk, struct msghdr *msg, int flags)
 	if (unix_sk(sk)->state != UNIX_ESTABLISHED)
 		return -ENOTCONN;
 	if ((sk->shutdown & SK_RCV_SHUTDOWN) && !list_first(&unix_sk(sk)->rcvq))
-		return 0;
+		return sk->err ? sock_take_err(sk) : 0; /* ECONNRESET once, then EOF */
 	return dgram_recv(sk, msg, flags);
 }
 
@@ -280,6 +297,7 @@ static void dgram_release(struct sock *sk)
 		u->peer = NULL;
 	}
 	unix_purge_queue(u);
+	waitq_wake(&u->peer_wait, POLLHUP);
 	sock_put(sk);
 }
 

@@ -36,7 +36,7 @@ void unix_scm_destroy(struct stack *st, struct unix_scm *scm)
 {
 	for (int i = 0; i < scm->nfds; i++) {
 		if (scm->fds[i].file)
-			file_put(scm->fds[i].file);
+			file_put_locked(scm->fds[i].file); /* we hold the stack lock */
 		if (scm->fds[i].kfd >= 0)
 			SYS1(SYS_close, scm->fds[i].kfd);
 	}
@@ -114,6 +114,8 @@ static int scm_one(struct stack *st, const struct cmsghdr *c, struct unix_scm *s
 		memcpy(&uc, CMSG_DATA(c), sizeof(uc));
 		if (!cred_allowed(&uc))
 			return -EPERM;
+		if (SYS2(SYS_kill, uc.pid, 0) == -ESRCH)
+			return -ESRCH; /* scm_send() looks the pid up */
 		scm->pid = uc.pid;
 		scm->uid = uc.uid;
 		scm->gid = uc.gid;
@@ -171,16 +173,32 @@ static int scm_install(struct scm_fd *s, int cloexec)
 	return (int)keep;
 }
 
-/* scm_detach_fds(): as many fds as fit, MSG_CTRUNC (and the rest closed) otherwise. */
-static void scm_recv_rights(struct unix_sock *u, struct umsg *m, struct msghdr *msg, int flags)
+/* Installs a duplicate of an in-flight right, for MSG_PEEK; -errno on failure. */
+static int scm_install_dup(const struct scm_fd *s, int cloexec)
 {
+	if (s->file) {
+		file_get(s->file);
+		int fd = fd_install(s->file, cloexec, 0);
+		if (fd < 0)
+			file_put_locked(s->file);
+		return fd;
+	}
+	return (int)SYS3(SYS_fcntl, s->kfd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+}
+
+/* scm_detach_fds(): as many fds as fit, MSG_CTRUNC (and the rest closed) otherwise.
+ * A peek installs duplicates and leaves the rights with the message. */
+void unix_scm_recv_rights(struct unix_sock *u, struct umsg *m, struct msghdr *msg, int flags)
+{
+	int peek = (flags & MSG_PEEK) != 0, cloexec = (flags & MSG_CMSG_CLOEXEC) != 0;
 	size_t room = msg->msg_controllen > CMSG_LEN(0) ? msg->msg_controllen - CMSG_LEN(0) : 0;
 	if (!msg->msg_control || msg->msg_controllen < CMSG_LEN(0))
 		room = 0;
 	int fit = (int)(room / sizeof(int)), n = m->scm.nfds < fit ? m->scm.nfds : fit;
 	int fds[SCM_MAX_FD], got = 0;
 	for (int i = 0; i < n; i++) {
-		int fd = scm_install(&m->scm.fds[i], (flags & MSG_CMSG_CLOEXEC) != 0);
+		int fd = peek ? scm_install_dup(&m->scm.fds[i], cloexec)
+		              : scm_install(&m->scm.fds[i], cloexec);
 		if (fd < 0)
 			break;
 		fds[got++] = fd;
@@ -189,7 +207,8 @@ static void scm_recv_rights(struct unix_sock *u, struct umsg *m, struct msghdr *
 		unix_put_cmsg(msg, SOL_SOCKET, SCM_RIGHTS, (size_t)got * sizeof(int), fds);
 	if (got < m->scm.nfds)
 		msg->msg_flags |= MSG_CTRUNC;
-	unix_scm_destroy(u->sk.st, &m->scm); /* closes whatever was not installed */
+	if (!peek)
+		unix_scm_destroy(u->sk.st, &m->scm); /* closes whatever was not installed */
 }
 
 static void scm_recv_stamp(struct unix_sock *u, struct umsg *m, struct msghdr *msg)
@@ -213,6 +232,6 @@ void unix_scm_recv(struct unix_sock *u, struct umsg *m, struct msghdr *msg, int 
 		unix_put_cmsg(msg, SOL_SOCKET, SCM_CREDENTIALS, sizeof(uc), &uc);
 	}
 	scm_recv_stamp(u, m, msg);
-	if (m->scm.nfds && !(flags & MSG_PEEK))
-		scm_recv_rights(u, m, msg, flags);
+	if (m->scm.nfds)
+		unix_scm_recv_rights(u, m, msg, flags);
 }

@@ -1,7 +1,9 @@
 /* unix_stream.c: SOCK_STREAM byte I/O (unix_stream_sendmsg/unix_stream_read_generic):
  * writes are cut into messages no larger than half the send buffer and block while the
- * sender's charge exceeds it; reads gather across messages, stopping at one that carries
- * rights or other credentials, with MSG_PEEK, SO_PEEK_OFF, MSG_WAITALL and SO_RCVLOWAT. */
+ * sender's charge exceeds it; reads gather across messages, stopping after one that carries
+ * rights or before another writer's (SO_PASSCRED), with MSG_PEEK, SO_PEEK_OFF, MSG_WAITALL
+ * and SO_RCVLOWAT. Large copies run with the stack lock dropped: a writer's message is
+ * charged before it is filled, and one reader at a time owns the queue's head. */
 #include <errno.h>
 #include <string.h>
 
@@ -20,10 +22,16 @@ static int stream_send_state(struct unix_sock *u)
 	return 0;
 }
 
-/* Queues one chunk of @msg (from @done) on the peer; returns its length or -errno. */
+/* Copies of more than this many bytes are done without the stack lock held. */
+#define COPY_UNLOCKED_MIN 4096
+
+/* Queues one chunk of @msg (from @done) on the peer; returns its length or -errno.
+ * The chunk is charged to us before the copy, so the send buffer limit holds while the
+ * stack lock is dropped for a large copy; the peer is checked again after it. */
 static ssize_t stream_send_chunk(struct unix_sock *u, const struct msghdr *msg, size_t done,
                                  size_t total, struct unix_scm *scm)
 {
+	struct stack *st = u->sk.st;
 	size_t size = total - done;
 	size_t half = (size_t)(u->sk.sndbuf >> 1) - 64;
 	if (size > half)
@@ -33,11 +41,23 @@ static ssize_t stream_send_chunk(struct unix_sock *u, const struct msghdr *msg, 
 	struct umsg *m = umsg_alloc(u, size);
 	if (!m)
 		return -ENOBUFS;
-	iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, done, size);
+	unix_charge(u, m);
+	if (size >= COPY_UNLOCKED_MIN) {
+		stack_unlock(st);
+		iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, done, size);
+		stack_lock(st);
+		int r = stream_send_state(u);
+		if (r < 0) {
+			unix_uncharge(m);
+			umsg_free(st, m);
+			return r;
+		}
+	} else {
+		iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, done, size);
+	}
 	m->scm = *scm; /* the first chunk carries the rights */
 	memset(&scm->fds, 0, sizeof(scm->fds));
 	scm->nfds = 0;
-	m->sender = u;
 	unix_queue(u->peer, m);
 	return (ssize_t)size;
 }
@@ -66,7 +86,7 @@ static ssize_t stream_sendmsg(struct sock *sk, const struct msghdr *msg, int fla
 		return r;
 	struct timespec dbuf;
 	const struct timespec *deadline =
-	        sock_deadline((flags & MSG_DONTWAIT) ? 0 : sk->sndtimeo_ns, &dbuf);
+	        sock_deadline(sk, (flags & MSG_DONTWAIT) ? 0 : sk->sndtimeo, &dbuf);
 	size_t done = 0;
 	ssize_t err = 0;
 	do {
@@ -83,8 +103,11 @@ static ssize_t stream_sendmsg(struct sock *sk, const struct msghdr *msg, int fla
 			continue;
 		}
 		err = stream_send_chunk(u, msg, done, total, &scm);
-		if (err < 0)
+		if (err < 0) {
+			if (err == -EPIPE)
+				unix_sigpipe(flags);
 			break;
+		}
 		done += (size_t)err;
 		err = 0;
 	} while (done < total);
@@ -92,22 +115,60 @@ static ssize_t stream_sendmsg(struct sock *sk, const struct msghdr *msg, int fla
 	return done ? (ssize_t)done : err;
 }
 
-/* Same sender identity (and no rights) lets a read go on into the next message. */
-static int can_merge(const struct unix_scm *first, const struct umsg *m, int passcred)
-{
-	if (m->scm.nfds)
-		return 0;
-	return !passcred ||
-	       (first->pid == m->scm.pid && first->uid == m->scm.uid && first->gid == m->scm.gid);
-}
-
 struct stream_read {
 	size_t copied, skip, size, target;
-	int peek, stop_after_first, started;
-	struct unix_scm first; /* identity of the first message read (it may be freed) */
+	int peek, check_creds;
+	struct unix_scm creds; /* identity of the first message read (it may be freed) */
 };
 
-/* Copies from the queue at the current position; returns 1 to stop. */
+/* One reader at a time may take data off the queue (Linux's u->iolock), so a reader can
+ * copy a message with the stack lock dropped. Waiting for data releases it. */
+static void reader_enter(struct unix_sock *u)
+{
+	while (u->reading)
+		waitq_wait(&u->io_wq, &u->sk.st->lock, NULL);
+	u->reading = 1;
+}
+
+static void reader_leave(struct unix_sock *u)
+{
+	u->reading = 0;
+	waitq_wake(&u->io_wq, 0);
+}
+
+/* Copies @c bytes of @m at @off into the reader's iovec; a large copy drops the lock. */
+static void stream_copy_out(struct unix_sock *u, struct msghdr *msg, struct stream_read *rd,
+                            const struct umsg *m, size_t off, size_t c)
+{
+	if (c >= COPY_UNLOCKED_MIN) {
+		stack_unlock(u->sk.st);
+		iov_copy_out(msg->msg_iov, msg->msg_iovlen, rd->copied, m->data + off, c);
+		stack_lock(u->sk.st);
+	} else {
+		iov_copy_out(msg->msg_iov, msg->msg_iovlen, rd->copied, m->data + off, c);
+	}
+	rd->copied += c;
+}
+
+/* The first message of a read sets the credentials; with SO_PASSCRED, messages from
+ * another writer are never glued on (unix_stream_read_generic). Returns 1 to stop. */
+static int stream_creds(struct unix_sock *u, const struct umsg *m, struct msghdr *msg,
+                        struct stream_read *rd)
+{
+	if (rd->check_creds)
+		return m->scm.pid != rd->creds.pid || m->scm.uid != rd->creds.uid ||
+		       m->scm.gid != rd->creds.gid;
+	if (u->sk.flags & SKF_PASSCRED) {
+		rd->creds = (struct unix_scm){m->scm.pid, m->scm.uid, m->scm.gid, 0, NULL};
+		rd->check_creds = 1;
+		struct ucred uc = {m->scm.pid, m->scm.uid, m->scm.gid};
+		unix_put_cmsg(msg, SOL_SOCKET, SCM_CREDENTIALS, sizeof(uc), &uc);
+	}
+	return 0;
+}
+
+/* Copies from the queue at the current position; returns 1 when the read must end here
+ * (after a message carrying rights, or before another writer's). */
 static int stream_copy(struct unix_sock *u, struct msghdr *msg, int flags, struct stream_read *rd)
 {
 	struct list *pos = u->rcvq.next;
@@ -120,32 +181,61 @@ static int stream_copy(struct unix_sock *u, struct msghdr *msg, int flags, struc
 			pos = pos->next;
 			continue;
 		}
-		if (rd->started && !can_merge(&rd->first, m, (u->sk.flags & SKF_PASSCRED) != 0))
+		if (stream_creds(u, m, msg, rd))
 			return 1;
-		if (!rd->started) {
-			rd->started = 1;
-			rd->first = (struct unix_scm){m->scm.pid, m->scm.uid, m->scm.gid, 0, NULL};
-			rd->stop_after_first = m->scm.nfds != 0; /* rights end a read */
-			unix_scm_recv(u, m, msg, flags);
-		}
-		size_t c =
-		        avail - skip < rd->size - rd->copied ? avail - skip : rd->size - rd->copied;
-		iov_copy_out(msg->msg_iov, msg->msg_iovlen, rd->copied, m->data + m->off + skip, c);
-		rd->copied += c;
+		int rights = m->scm.nfds != 0;
+		if (rights)
+			unix_scm_recv_rights(u, m, msg, flags);
+		size_t c = avail - skip;
+		if (c > rd->size - rd->copied)
+			c = rd->size - rd->copied;
+		stream_copy_out(u, msg, rd, m, m->off + skip, c);
 		pos = pos->next;
 		if (rd->peek) {
 			skip = 0;
 			rd->skip += c;
-		} else {
-			m->off += c;
-			u->rcvq_bytes -= c;
-			if (m->off == m->len)
-				unix_consume(u, m);
+			if (rights)
+				return 1;
+			continue;
 		}
-		if (rd->stop_after_first)
+		m->off += c;
+		u->rcvq_bytes -= c;
+		if (m->off < m->len)
+			return rights;
+		unix_consume(u, m);
+		if (rights)
 			return 1;
 	}
 	return 0;
+}
+
+/* Waits for data with the reader role released, as unix_stream_data_wait(). */
+static int stream_wait_data(struct unix_sock *u, const struct timespec *deadline)
+{
+	reader_leave(u);
+	int r = sock_wait(&u->sk, deadline);
+	reader_enter(u);
+	return r;
+}
+
+static ssize_t stream_read_loop(struct unix_sock *u, struct msghdr *msg, int flags,
+                                struct stream_read *rd)
+{
+	struct sock *sk = &u->sk;
+	struct timespec dbuf;
+	const struct timespec *deadline =
+	        sock_deadline(sk, (flags & MSG_DONTWAIT) ? 0 : sk->rcvtimeo, &dbuf);
+	for (;;) {
+		if (stream_copy(u, msg, flags, rd) || rd->copied >= rd->target)
+			return 0;
+		if (sk->err)
+			return sock_take_err(sk);
+		if (sk->shutdown & SK_RCV_SHUTDOWN)
+			return 0;
+		int r = stream_wait_data(u, deadline);
+		if (r < 0)
+			return r;
+	}
 }
 
 static ssize_t stream_recvmsg(struct sock *sk, struct msghdr *msg, int flags)
@@ -163,27 +253,12 @@ static ssize_t stream_recvmsg(struct sock *sk, struct msghdr *msg, int flags)
 		rd.target = rd.size;
 	if (!rd.target)
 		rd.target = 1;
-	if (rd.peek && sk->peek_off >= 0)
-		rd.skip = (size_t)sk->peek_off;
 	if (!rd.size && u->rcvq_len)
 		return 0; /* a zero-length read of a non-empty queue */
-	struct timespec dbuf;
-	const struct timespec *deadline =
-	        sock_deadline((flags & MSG_DONTWAIT) ? 0 : sk->rcvtimeo_ns, &dbuf);
-	ssize_t err = 0;
-	for (;;) {
-		if (stream_copy(u, msg, flags, &rd) || rd.copied >= rd.target)
-			break;
-		if (sk->err) {
-			err = sock_take_err(sk);
-			break;
-		}
-		if (sk->shutdown & SK_RCV_SHUTDOWN)
-			break;
-		err = sock_wait(sk, deadline);
-		if (err < 0)
-			break;
-	}
+	reader_enter(u);
+	if (rd.peek && sk->peek_off >= 0)
+		rd.skip = (size_t)sk->peek_off;
+	ssize_t err = stream_read_loop(u, msg, flags, &rd);
 	if (rd.copied && sk->peek_off >= 0) {
 		if (rd.peek)
 			sk->peek_off += (int)rd.copied;
@@ -191,6 +266,7 @@ static ssize_t stream_recvmsg(struct sock *sk, struct msghdr *msg, int flags)
 			sk->peek_off =
 			        sk->peek_off > (int)rd.copied ? sk->peek_off - (int)rd.copied : 0;
 	}
+	reader_leave(u);
 	return rd.copied ? (ssize_t)rd.copied : err;
 }
 
