@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -384,8 +385,7 @@ static int bind_index(struct sock *sk, int index, const char *name)
 	if (sk->bound_dev_if && !sock_capable(CAP_NET_RAW))
 		return -EPERM;
 	sk->bound_dev_if = index;
-	memset(sk->bound_dev_name, 0, sizeof(sk->bound_dev_name));
-	strncpy(sk->bound_dev_name, name, sizeof(sk->bound_dev_name) - 1);
+	snprintf(sk->bound_dev_name, sizeof(sk->bound_dev_name), "%s", name);
 	return 0;
 }
 

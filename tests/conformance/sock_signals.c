@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
@@ -97,13 +98,13 @@ static int no_such_pid(void)
 /* ---- SIGPIPE ---- */
 
 static volatile sig_atomic_t pipe_count;
-static volatile pid_t pipe_tid;
+static _Atomic pid_t pipe_tid; /* a pid_t is not a sig_atomic_t: a lock-free atomic */
 
 static void on_pipe(int sig)
 {
 	(void)sig;
 	pipe_count++;
-	pipe_tid = gettid();
+	atomic_store(&pipe_tid, gettid());
 }
 
 static void install_pipe_handler(void)
@@ -418,15 +419,15 @@ CASE(owner_fcntl_and_ioctl)
 }
 
 struct sleeper {
-	volatile pid_t tid;
-	volatile int stop;
+	_Atomic pid_t tid; /* published by the thread */
+	atomic_int stop;   /* set by the main thread */
 };
 
 static void *sleeper_main(void *arg)
 {
 	struct sleeper *s = arg;
-	s->tid = gettid();
-	while (!s->stop)
+	atomic_store(&s->tid, gettid());
+	while (!atomic_load(&s->stop))
 		usleep(1000);
 	return NULL;
 }
@@ -455,9 +456,9 @@ CASE(owner_ex)
 	struct sleeper sl = {0, 0};
 	pthread_t th;
 	CHECK_EQ(pthread_create(&th, NULL, sleeper_main, &sl), 0);
-	for (int i = 0; i < 2000 && sl.tid == 0; i++)
+	for (int i = 0; i < 2000 && atomic_load(&sl.tid) == 0; i++)
 		usleep(1000);
-	pid_t tid = sl.tid;
+	pid_t tid = atomic_load(&sl.tid);
 	CHECK(tid > 0);
 	CHECK(tid != getpid());
 	ox.type = F_OWNER_TID;
@@ -468,7 +469,7 @@ CASE(owner_ex)
 	CHECK_EQ(ox.type, F_OWNER_TID);
 	CHECK_EQ(ox.pid, tid);
 	CHECK_EQ(fcntl(s, F_GETOWN), tid);
-	sl.stop = 1;
+	atomic_store(&sl.stop, 1);
 	pthread_join(th, NULL);
 
 	/* Errors. */
@@ -748,7 +749,7 @@ CASE(sigio_new_connection)
 struct waiter {
 	int sig;
 	pid_t tid;
-	volatile int ready;
+	atomic_int ready; /* set (release) once tid is written */
 	int got;
 	siginfo_t si;
 };
@@ -757,7 +758,7 @@ static void *waiter_main(void *arg)
 {
 	struct waiter *w = arg;
 	w->tid = gettid();
-	w->ready = 1;
+	atomic_store(&w->ready, 1);
 	w->got = wait_sig(w->sig, 2000, &w->si);
 	return NULL;
 }
@@ -771,10 +772,11 @@ CASE(sigio_to_thread)
 	pair(SOCK_STREAM, sv);
 	struct waiter w;
 	memset(&w, 0, sizeof(w));
+	atomic_init(&w.ready, 0);
 	w.sig = sig;
 	pthread_t th;
 	CHECK_EQ(pthread_create(&th, NULL, waiter_main, &w), 0);
-	for (int i = 0; i < 2000 && !w.ready; i++)
+	for (int i = 0; i < 2000 && !atomic_load(&w.ready); i++)
 		usleep(1000);
 	CHECK(w.ready);
 	struct f_owner_ex ox = {F_OWNER_TID, w.tid};
@@ -791,17 +793,17 @@ CASE(sigio_to_thread)
 	expect_no_sig(sig);
 }
 
-static volatile sig_atomic_t io_count;
-static volatile int io_code, io_fd;
-static volatile long io_band;
+/* Process-directed: the handler may run in any thread, so lock-free atomics. */
+static atomic_int io_count, io_code, io_fd;
+static atomic_long io_band;
 
 static void on_io(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig, (void)uc;
-	io_code = si->si_code;
-	io_fd = si->si_fd;
-	io_band = si->si_band;
-	io_count++;
+	atomic_store(&io_code, si->si_code);
+	atomic_store(&io_fd, si->si_fd);
+	atomic_store(&io_band, si->si_band);
+	atomic_fetch_add(&io_count, 1);
 }
 
 CASE(sigio_handler_process_group)
@@ -820,7 +822,7 @@ CASE(sigio_handler_process_group)
 	CHECK_EQ(fcntl(sv[1], F_SETSIG, sig), 0);
 	CHECK_EQ(fcntl(sv[1], F_SETFL, O_ASYNC), 0);
 	CHECK_EQ(send(sv[0], "g", 1, 0), 1);
-	for (int i = 0; i < 2000 && io_count == 0; i++)
+	for (int i = 0; i < 2000 && atomic_load(&io_count) == 0; i++)
 		usleep(1000);
 	CHECK_EQ(io_count, 1);
 	CHECK_EQ(io_code, POLL_IN);
@@ -830,13 +832,13 @@ CASE(sigio_handler_process_group)
 	struct f_owner_ex ox = {F_OWNER_PGRP, getpgrp()};
 	CHECK_EQ(fcntl(sv[1], F_SETOWN_EX, &ox), 0);
 	CHECK_EQ(send(sv[0], "h", 1, 0), 1);
-	for (int i = 0; i < 2000 && io_count == 1; i++)
+	for (int i = 0; i < 2000 && atomic_load(&io_count) == 1; i++)
 		usleep(1000);
 	CHECK_EQ(io_count, 2);
 	pid_t g = -getpgrp();
 	CHECK_EQ(ioctl(sv[1], SIOCSPGRP, &g), 0);
 	CHECK_EQ(send(sv[0], "i", 1, 0), 1);
-	for (int i = 0; i < 2000 && io_count == 2; i++)
+	for (int i = 0; i < 2000 && atomic_load(&io_count) == 2; i++)
 		usleep(1000);
 	CHECK_EQ(io_count, 3);
 	CHECK_EQ(io_code, POLL_IN);
