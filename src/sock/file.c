@@ -26,6 +26,7 @@ struct ufile *file_new_sock(struct sock *sk, unsigned fl)
 	f->kind = UFILE_SOCK;
 	atomic_init(&f->fl, 0);
 	f->sk = sk;
+	sk->file = f;
 	f->own = (struct fown){.type = F_OWNER_TID}; /* Linux's PIDTYPE_PID, as F_GETOWN_EX shows */
 	list_init(&f->async_node);
 	list_init(&f->epitems);
@@ -67,6 +68,7 @@ static void file_release(struct ufile *f)
 		stack_get(st); /* the socket may take the stack's last reference with it */
 		stack_lock(st);
 		list_del(&f->async_node);
+		sk->file = NULL;
 		sk->ops->release(sk); /* consumes the file's sock reference */
 		stack_unlock(st);
 		stack_put(st);

@@ -65,14 +65,14 @@ static long sigio_band(int reason)
 	return band[reason];
 }
 
-/* Sends SIGIO (or the F_SETSIG signal with siginfo) to the file's owner (send_sigio). */
-static void sigio_send(const struct ufile *f, int reason)
+/* Sends @sig to the file's owner: with the POLL_* @reason in its siginfo when @reason is
+ * nonzero (an F_SETSIG signal), else as the kernel's own (SI_KERNEL). */
+static void owner_signal(const struct ufile *f, int sig, int reason)
 {
 	const struct fown *o = &f->own;
 	if (o->pid == 0)
 		return;
 	pid_t self = (pid_t)SYS0(SYS_getpid);
-	int sig = o->sig ? o->sig : SIGIO;
 	if (o->type == F_OWNER_PGRP || (o->type != F_OWNER_TID && o->pid != self)) {
 		/* the kernel's siginfo cannot be forged for other processes */
 		SYS2(SYS_kill, o->type == F_OWNER_PGRP ? -o->pid : o->pid, sig);
@@ -81,8 +81,8 @@ static void sigio_send(const struct ufile *f, int reason)
 	siginfo_t si;
 	memset(&si, 0, sizeof(si));
 	si.si_signo = sig;
-	si.si_code = SI_KERNEL; /* plain SIGIO: SEND_SIG_PRIV */
-	if (o->sig) {
+	si.si_code = SI_KERNEL;
+	if (reason) {
 		si.si_code = reason;
 		si.si_band = sigio_band(reason);
 		si.si_fd = f->sigio_fd;
@@ -97,6 +97,12 @@ static void sigio_send(const struct ufile *f, int reason)
 		else
 			SYS2(SYS_kill, o->pid, sig);
 	}
+}
+
+/* send_sigio(): SIGIO, or the F_SETSIG signal with siginfo. */
+static void sigio_send(const struct ufile *f, int reason)
+{
+	owner_signal(f, f->own.sig ? f->own.sig : SIGIO, f->own.sig ? reason : 0);
 }
 
 void sock_wake(struct sock *sk, uint32_t events)
@@ -118,6 +124,16 @@ void sock_wake_async(struct sock *sk, int reason)
 	{
 		sigio_send(container_of(pos, struct ufile, async_node), reason);
 	}
+}
+
+void sock_send_urg(struct sock *sk)
+{
+	struct ufile *f = sk->file;
+	if (!f || !f->own.pid)
+		return;
+	owner_signal(f, SIGURG, 0); /* send_sigurg(): plain SIGURG, whatever F_SETSIG says */
+	if (f->own.sig && (atomic_load(&f->fl) & O_ASYNC))
+		sigio_send(f, POLL_PRI);
 }
 
 void sock_set_err(struct sock *sk, int err)

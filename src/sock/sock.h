@@ -114,6 +114,7 @@ struct sock {
 	uid_t peer_uid;
 	gid_t peer_gid;
 	int has_peercred;
+	struct ufile *file; /* (S) the open file while there is one: SIGURG's owner */
 };
 
 void file_flush_deferred(void); /* file.c */
@@ -143,6 +144,9 @@ void sock_wake(struct sock *sk, uint32_t events);
 /* Sends SIGIO to the O_ASYNC owners, as sk_wake_async(): @reason is POLL_IN, POLL_OUT
  * (only after a writer found the buffer full) or POLL_HUP. */
 void sock_wake_async(struct sock *sk, int reason);
+/* Urgent data arrived (sk_send_sigurg): SIGURG to the file's owner, and the F_SETSIG signal
+ * with POLL_PRI to O_ASYNC owners. */
+void sock_send_urg(struct sock *sk);
 /* Sets the pending error and wakes with POLLERR. @err is a positive errno. */
 void sock_set_err(struct sock *sk, int err);
 /* Returns and clears the pending error as -errno (0 if none). */

@@ -171,6 +171,8 @@ void unix_consume(struct unix_sock *u, struct umsg *m)
 {
 	struct stack *st = u->sk.st;
 	list_del(&m->node);
+	if (u->oob == m)
+		u->oob = NULL;
 	u->rcvq_bytes -= m->len - m->off;
 	u->rcvq_len--;
 	waitq_wake(&u->peer_wait, POLLOUT); /* senders waiting for room in our queue */
@@ -213,6 +215,21 @@ void unix_sigpipe(int flags)
 	SYS4(SYS_rt_tgsigqueueinfo, si.si_pid, SYS0(SYS_gettid), SIGPIPE, &si);
 }
 
+/* SIOCATMARK: the head is the urgent byte, or a read stub just before it (or alone). */
+static int unix_at_mark(const struct unix_sock *u)
+{
+	struct list *first = list_first(&u->rcvq);
+	if (!first)
+		return 0;
+	const struct umsg *m = container_of(first, struct umsg, node);
+	if (m == u->oob)
+		return 1;
+	if (m->off != m->len)
+		return 0;
+	struct list *next = first->next;
+	return !u->oob || (next != &u->rcvq && container_of(next, struct umsg, node) == u->oob);
+}
+
 /* unix_inq_len()/unix_outq_len(). */
 int unix_ioctl(struct sock *sk, unsigned long req, void *arg)
 {
@@ -232,10 +249,10 @@ int unix_ioctl(struct sock *sk, unsigned long req, void *arg)
 	case SIOCOUTQ:
 		v = (long)u->wmem;
 		break;
-	case SIOCATMARK: /* no out-of-band data yet: never at the mark */
+	case SIOCATMARK:
 		if (sk->type != SOCK_STREAM)
 			return -EOPNOTSUPP;
-		v = 0;
+		v = unix_at_mark(u);
 		break;
 	default:
 		return -ENOIOCTLCMD;

@@ -68,6 +68,7 @@ struct unix_sock {
 	struct waitq peer_wait;     /* (S) senders/connectors waiting for room in our queue */
 	struct waitq io_wq;         /* (S) readers waiting for the reader role */
 	int reading;                /* (S) a reader owns the queue head (stream) */
+	struct umsg *oob;           /* (S) stream: the urgent byte's message, on rcvq */
 };
 
 /* Per-stack AF_UNIX state. */

@@ -62,11 +62,32 @@ static ssize_t stream_send_chunk(struct unix_sock *u, const struct msghdr *msg, 
 	return (ssize_t)size;
 }
 
+/* queue_oob(): the last byte of a MSG_OOB send goes alone, as the urgent byte. A previous
+ * urgent byte not yet read stays in the stream as ordinary data. */
+static int stream_send_oob(struct unix_sock *u, const struct msghdr *msg, size_t at)
+{
+	int r = stream_send_state(u);
+	if (r < 0)
+		return r;
+	struct umsg *m = umsg_alloc(u, 1);
+	if (!m)
+		return -ENOBUFS;
+	iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, at, 1);
+	unix_charge(u, m);
+	struct unix_sock *o = u->peer;
+	o->oob = m;
+	unix_queue(o, m);
+	sock_wake(&o->sk, POLLPRI | POLLRDBAND);
+	sock_send_urg(&o->sk);
+	return 0;
+}
+
+static ssize_t stream_send_bytes(struct sock *sk, const struct msghdr *msg, int flags,
+                                 size_t total);
+
 static ssize_t stream_sendmsg(struct sock *sk, const struct msghdr *msg, int flags)
 {
 	struct unix_sock *u = unix_sk(sk);
-	if (flags & MSG_OOB)
-		return -EOPNOTSUPP; /* AF_UNIX OOB: not yet (docs/STATUS.md) */
 	if (msg->msg_namelen)
 		return u->state == UNIX_ESTABLISHED ? -EISCONN : -EOPNOTSUPP;
 	if (!u->peer)
@@ -78,8 +99,26 @@ static ssize_t stream_sendmsg(struct sock *sk, const struct msghdr *msg, int fla
 		unix_sigpipe(flags);
 		return -EPIPE;
 	}
+	if (flags & MSG_OOB) {
+		if (!total)
+			return -EOPNOTSUPP;
+		ssize_t n = total > 1 ? stream_send_bytes(sk, msg, flags, total - 1) : 0;
+		if (n < (ssize_t)total - 1)
+			return n;
+		int r = stream_send_oob(u, msg, total - 1);
+		if (r == -EPIPE)
+			unix_sigpipe(flags);
+		return r < 0 ? (n ? n : r) : (ssize_t)total;
+	}
 	if (!total)
 		return 0; /* nothing is queued, rights included */
+	return stream_send_bytes(sk, msg, flags, total);
+}
+
+/* Sends the first @total bytes of @msg as ordinary data. */
+static ssize_t stream_send_bytes(struct sock *sk, const struct msghdr *msg, int flags, size_t total)
+{
+	struct unix_sock *u = unix_sk(sk);
 	struct unix_scm scm;
 	int r = unix_scm_send(sk->st, msg, &scm);
 	if (r < 0)
@@ -167,14 +206,53 @@ static int stream_creds(struct unix_sock *u, const struct umsg *m, struct msghdr
 	return 0;
 }
 
+enum oob_step { OOB_READ, OOB_SKIP, OOB_STOP };
+
+/* manage_oob(): what a normal read does at urgent data. It stops at the mark once it has
+ * data; at the head, the urgent byte is dropped from the stream unless SO_OOBINLINE, and a
+ * stub left by recv(MSG_OOB) is removed. @m may be freed on OOB_SKIP when not peeking. */
+static enum oob_step stream_oob_step(struct unix_sock *u, struct umsg *m, int peek, size_t copied)
+{
+	int inline_ = (u->sk.flags & SKF_OOBINLINE) != 0;
+	if (m->off == m->len) { /* an urgent byte already read with MSG_OOB */
+		if (copied && (!u->oob || m == u->oob))
+			return OOB_STOP;
+		if (!peek)
+			unix_consume(u, m);
+		return OOB_SKIP;
+	}
+	if (m != u->oob)
+		return OOB_READ;
+	if (copied)
+		return OOB_STOP;
+	if (peek)
+		return inline_ ? OOB_READ : OOB_SKIP;
+	if (inline_) {
+		u->oob = NULL;
+		return OOB_READ;
+	}
+	unix_consume(u, m);
+	return OOB_SKIP;
+}
+
 /* Copies from the queue at the current position; returns 1 when the read must end here
- * (after a message carrying rights, or before another writer's). */
+ * (after a message carrying rights, before another writer's, or at the urgent mark). */
 static int stream_copy(struct unix_sock *u, struct msghdr *msg, int flags, struct stream_read *rd)
 {
 	struct list *pos = u->rcvq.next;
 	size_t skip = rd->skip;
 	while (pos != &u->rcvq && rd->copied < rd->size) {
 		struct umsg *m = container_of(pos, struct umsg, node);
+		if (u->oob || m->off == m->len) {
+			struct list *next = pos->next;
+			enum oob_step step = stream_oob_step(u, m, rd->peek, rd->copied);
+			if (step == OOB_STOP)
+				return 1;
+			if (step == OOB_SKIP) {
+				pos = next;
+				continue;
+			}
+		}
 		size_t avail = m->len - m->off;
 		if (skip >= avail) {
 			skip -= avail;
@@ -238,13 +316,33 @@ static ssize_t stream_read_loop(struct unix_sock *u, struct msghdr *msg, int fla
 	}
 }
 
+/* unix_stream_recv_urg(): the urgent byte, once. */
+static ssize_t stream_recv_oob(struct unix_sock *u, struct msghdr *msg, int flags)
+{
+	struct umsg *m = u->oob;
+	if ((u->sk.flags & SKF_OOBINLINE) || !m)
+		return -EINVAL;
+	size_t size = 0;
+	for (size_t i = 0; i < msg->msg_iovlen; i++)
+		size += msg->msg_iov[i].iov_len;
+	size_t c = size ? 1 : 0;
+	iov_copy_out(msg->msg_iov, msg->msg_iovlen, 0, m->data, c);
+	msg->msg_flags |= MSG_OOB;
+	if (!(flags & MSG_PEEK)) {
+		u->oob = NULL;
+		m->off = m->len; /* the message stays queued as a stub, as Linux's */
+		u->rcvq_bytes -= 1;
+	}
+	return (ssize_t)c;
+}
+
 static ssize_t stream_recvmsg(struct sock *sk, struct msghdr *msg, int flags)
 {
 	struct unix_sock *u = unix_sk(sk);
-	if (flags & MSG_OOB)
-		return -EINVAL;
 	if (u->state != UNIX_ESTABLISHED)
 		return -EINVAL;
+	if (flags & MSG_OOB)
+		return stream_recv_oob(u, msg, flags);
 	struct stream_read rd = {.peek = (flags & MSG_PEEK) != 0};
 	for (size_t i = 0; i < msg->msg_iovlen; i++)
 		rd.size += msg->msg_iov[i].iov_len;
@@ -283,6 +381,8 @@ static uint32_t stream_poll(struct sock *sk)
 		mask |= POLLRDHUP | POLLIN | POLLRDNORM;
 	if (u->rcvq_len)
 		mask |= POLLIN | POLLRDNORM;
+	if (u->oob)
+		mask |= POLLPRI;
 	if (u->state == UNIX_CLOSE)
 		mask |= POLLHUP;
 	if (unix_writable(u))
