@@ -2,7 +2,8 @@
  * (S_IFSOCK). A path through /proc/self/fd/N, /proc/<pid>/fd/N, /proc/thread-self/fd/N or
  * /dev/fd/N reaches the fd's kernel placeholder (the root directory): the kernel call runs
  * first, which checks the pointers, then its answer is replaced with what Linux's magic
- * link gives for a socket. Also the pre-2.33 glibc ABI (__fxstat...), forwarded. */
+ * link gives for a socket (which paths: path.c). Also the pre-2.33 glibc ABI (__fxstat...),
+ * forwarded. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>

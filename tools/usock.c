@@ -34,7 +34,7 @@ static const char usage_text[] =
         "options of run:\n"
         "  --families LIST  comma-separated families to serve: unix, inet, inet6, packet\n"
         "                   (sets USOCK_FAMILIES; when absent, USOCK_FAMILIES or \"unix\")\n"
-        "  --stats          at exit, print on stderr\n"
+        "  --stats          at exit, print on stderr (every process PROGRAM runs, too)\n"
         "                   \"usock: served N sockets (unix N, inet N, inet6 N, packet N)\"\n"
         "                   (sets USOCK_STATS=1)\n"
         "  --               end of options; needed only if PROGRAM starts with '-'\n"
