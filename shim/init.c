@@ -134,6 +134,12 @@ __attribute__((destructor)) static void shim_fini(void)
 	struct usock_stack *st = atomic_load(&default_stack);
 	if (st)
 		usock_stack_stats(st, &s);
+	unsigned long total = s.sockets_unix + s.sockets_inet + s.sockets_inet6 + s.sockets_packet;
+	/* Helper processes a wrapper script runs (pyenv, sh -c) stay quiet unless they served
+	 * sockets; the program the launcher started always reports. */
+	const char *top = getenv("USOCK_STATS_PID");
+	if (!total && top && atoi(top) != (int)getpid())
+		return;
 	char line[256];
 	int n = snprintf(line, sizeof(line),
 	                 "usock: served %lu sockets (unix %lu, inet %lu, inet6 %lu, packet %lu)\n",

@@ -113,13 +113,21 @@ static int env_preload(const char *shim)
 	return r;
 }
 
+/* The program is exec'd in this process: its pid is the one whose line always counts. */
+static int stats_pid_setenv(void)
+{
+	char pid[24];
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	return setenv("USOCK_STATS_PID", pid, 1);
+}
+
 static int env_setup(const char *families, int stats)
 {
 	char shim[PATH_MAX];
 	if (preload_find(shim) < 0)
 		return -1;
 	if (env_preload(shim) < 0 || (families && setenv("USOCK_FAMILIES", families, 1) < 0) ||
-	    (stats && setenv("USOCK_STATS", "1", 1) < 0)) {
+	    (stats && setenv("USOCK_STATS", "1", 1) < 0) || (stats && stats_pid_setenv() < 0)) {
 		perror("usock: run: setenv");
 		return -1;
 	}

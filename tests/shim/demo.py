@@ -162,15 +162,22 @@ def test_kernel_left_alone():
     s.close()
 
 
+def step(what, fn, *args):
+    fn(*args)
+    print("demo: %-58s ok" % what, flush=True)
+
+
 def main():
-    test_socketpair()
-    test_select_poll()
+    step("socketpair: stream, dgram, seqpacket", test_socketpair)
+    step("select.select and select.poll on usock sockets", test_select_poll)
     with tempfile.TemporaryDirectory(prefix="usock-demo-") as tmp:
-        test_server(os.path.join(tmp, "srv"), "pathname")
-        test_dgram_paths(tmp)
-    test_server("\0usock-demo-%d" % os.getpid(), "abstract")
-    test_kernel_left_alone()
-    print("demo: ok, %d sockets created" % created)
+        step("stream server + client on a pathname (threaded)", test_server,
+             os.path.join(tmp, "srv"), "pathname")
+        step("datagrams between two pathname sockets", test_dgram_paths, tmp)
+    step("stream server + client on an abstract name", test_server,
+         "\0usock-demo-%d" % os.getpid(), "abstract")
+    step("AF_INET socket and a pipe are left to the kernel", test_kernel_left_alone)
+    print("demo: ok, %d sockets created" % created, flush=True)
 
 
 if __name__ == "__main__":
