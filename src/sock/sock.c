@@ -75,7 +75,7 @@ static void owner_signal(const struct ufile *f, int sig, int reason)
 	pid_t self = (pid_t)SYS0(SYS_getpid);
 	if (o->type == F_OWNER_PGRP || (o->type != F_OWNER_TID && o->pid != self)) {
 		/* the kernel's siginfo cannot be forged for other processes */
-		SYS2(SYS_kill, o->type == F_OWNER_PGRP ? -o->pid : o->pid, sig);
+		sigq_send(o->type == F_OWNER_PGRP ? -o->pid : o->pid, 0, sig, NULL);
 		return;
 	}
 	siginfo_t si;
@@ -87,16 +87,7 @@ static void owner_signal(const struct ufile *f, int sig, int reason)
 		si.si_band = sigio_band(reason);
 		si.si_fd = f->sigio_fd;
 	}
-	/* The kernel lets a thread forge siginfo only for a signal to itself (its own tid for
-	 * a thread, the main thread's for the process); elsewhere the signal goes plain. */
-	long r = o->type == F_OWNER_TID ? SYS4(SYS_rt_tgsigqueueinfo, self, o->pid, sig, &si)
-	                                : SYS3(SYS_rt_sigqueueinfo, o->pid, sig, &si);
-	if (r == -EPERM) {
-		if (o->type == F_OWNER_TID)
-			SYS3(SYS_tgkill, self, o->pid, sig);
-		else
-			SYS2(SYS_kill, o->pid, sig);
-	}
+	sigq_send(self, o->type == F_OWNER_TID ? o->pid : 0, sig, &si);
 }
 
 /* send_sigio(): SIGIO, or the F_SETSIG signal with siginfo. */

@@ -118,17 +118,23 @@ struct sock {
 };
 
 void file_flush_deferred(void); /* file.c */
+/* Queues a signal for stack_unlock() to send (sigq.c): @tid 0 for a process (@tgid > 0) or
+ * a process group (@tgid < 0), @si NULL for a plain one. */
+void sigq_send(pid_t tgid, pid_t tid, int sig, const siginfo_t *si);
+void sigq_flush(void);
 
 static inline void stack_lock(struct stack *st)
 {
 	ulock_lock(&st->lock);
 }
 
-/* Unlocks, then releases the files whose last reference went while it was held. */
+/* Unlocks, then releases the files whose last reference went while it was held and sends
+ * the signals raised meanwhile. */
 static inline void stack_unlock(struct stack *st)
 {
 	ulock_unlock(&st->lock);
 	file_flush_deferred();
+	sigq_flush();
 }
 
 /* Allocates a sock of @size bytes (>= sizeof(struct sock), protocol struct first member

@@ -163,7 +163,9 @@ void unix_queue(struct unix_sock *to, struct umsg *m)
 	list_add_tail(&to->rcvq, &m->node);
 	to->rcvq_bytes += m->len;
 	to->rcvq_len++;
-	sock_wake(&to->sk, POLLIN | POLLRDNORM);
+	/* sock_def_readable()'s key: POLLPRI too, so an urgent byte still pending is
+	 * reported again to edge-triggered watchers */
+	sock_wake(&to->sk, POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND);
 	sock_wake_async(&to->sk, POLL_IN);
 }
 
@@ -212,7 +214,7 @@ void unix_sigpipe(int flags)
 	si.si_code = SI_USER; /* send_sig(SIGPIPE, current, 0) */
 	si.si_pid = (pid_t)SYS0(SYS_getpid);
 	si.si_uid = (uid_t)SYS0(SYS_getuid);
-	SYS4(SYS_rt_tgsigqueueinfo, si.si_pid, SYS0(SYS_gettid), SIGPIPE, &si);
+	sigq_send(si.si_pid, (pid_t)SYS0(SYS_gettid), SIGPIPE, &si);
 }
 
 /* SIOCATMARK: the head is the urgent byte, or a read stub just before it (or alone). */

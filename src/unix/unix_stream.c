@@ -55,6 +55,7 @@ static ssize_t stream_send_chunk(struct unix_sock *u, const struct msghdr *msg, 
 	} else {
 		iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, done, size);
 	}
+	m->from = u->addr;
 	m->scm = *scm; /* the first chunk carries the rights */
 	memset(&scm->fds, 0, sizeof(scm->fds));
 	scm->nfds = 0;
@@ -62,63 +63,81 @@ static ssize_t stream_send_chunk(struct unix_sock *u, const struct msghdr *msg, 
 	return (ssize_t)size;
 }
 
-/* queue_oob(): the last byte of a MSG_OOB send goes alone, as the urgent byte. A previous
- * urgent byte not yet read stays in the stream as ordinary data. */
-static int stream_send_oob(struct unix_sock *u, const struct msghdr *msg, size_t at)
+/* Waits until the send buffer has room: 0, or -EAGAIN/-EINTR (sock_wait). */
+static int stream_wait_room(struct unix_sock *u, const struct timespec *deadline)
+{
+	while (u->wmem >= (size_t)u->sk.sndbuf) {
+		u->sk.flags |= SKF_NOSPACE;
+		int r = sock_wait(&u->sk, deadline);
+		if (r < 0)
+			return r;
+		if ((r = stream_send_state(u)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Sends bytes [0, @total) of @msg as ordinary data; @scm's rights go with the first chunk. */
+static ssize_t stream_send_bytes(struct unix_sock *u, const struct msghdr *msg, size_t total,
+                                 struct unix_scm *scm, const struct timespec *deadline)
+{
+	size_t done = 0;
+	ssize_t err = 0;
+	while (done < total) {
+		if ((err = stream_send_state(u)) < 0 || (err = stream_wait_room(u, deadline)) < 0)
+			break;
+		if ((err = stream_send_chunk(u, msg, done, total, scm)) < 0)
+			break;
+		done += (size_t)err;
+		err = 0;
+	}
+	return done ? (ssize_t)done : err;
+}
+
+/* queue_oob(): the last byte of a MSG_OOB send goes alone, as the urgent byte, carrying the
+ * rights if nothing went before it (they are never delivered then). SIGURG and POLLPRI
+ * come before the byte's POLLIN, as Linux's sk_send_sigurg() precedes sk_data_ready(). A
+ * previous urgent byte not yet read stays in the stream as ordinary data. */
+static int stream_send_oob(struct unix_sock *u, const struct msghdr *msg, size_t at,
+                           struct unix_scm *scm, const struct timespec *deadline)
 {
 	int r = stream_send_state(u);
-	if (r < 0)
+	if (r < 0 || (r = stream_wait_room(u, deadline)) < 0)
 		return r;
 	struct umsg *m = umsg_alloc(u, 1);
 	if (!m)
 		return -ENOBUFS;
 	iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, at, 1);
+	m->scm = *scm;
+	memset(scm, 0, sizeof(*scm));
+	m->from = u->addr;
 	unix_charge(u, m);
 	struct unix_sock *o = u->peer;
 	o->oob = m;
-	unix_queue(o, m);
-	sock_wake(&o->sk, POLLPRI | POLLRDBAND);
 	sock_send_urg(&o->sk);
+	sock_wake(&o->sk, POLLPRI | POLLRDBAND);
+	unix_queue(o, m);
 	return 0;
 }
-
-static ssize_t stream_send_bytes(struct sock *sk, const struct msghdr *msg, int flags,
-                                 size_t total);
 
 static ssize_t stream_sendmsg(struct sock *sk, const struct msghdr *msg, int flags)
 {
 	struct unix_sock *u = unix_sk(sk);
+	size_t total = 0;
+	for (size_t i = 0; i < msg->msg_iovlen; i++)
+		total += msg->msg_iov[i].iov_len;
+	if ((flags & MSG_OOB) && !total)
+		return -EOPNOTSUPP; /* before anything else, as unix_stream_sendmsg() */
 	if (msg->msg_namelen)
 		return u->state == UNIX_ESTABLISHED ? -EISCONN : -EOPNOTSUPP;
 	if (!u->peer)
 		return -ENOTCONN;
-	size_t total = 0;
-	for (size_t i = 0; i < msg->msg_iovlen; i++)
-		total += msg->msg_iov[i].iov_len;
 	if (sk->shutdown & SK_SEND_SHUTDOWN) {
 		unix_sigpipe(flags);
 		return -EPIPE;
 	}
-	if (flags & MSG_OOB) {
-		if (!total)
-			return -EOPNOTSUPP;
-		ssize_t n = total > 1 ? stream_send_bytes(sk, msg, flags, total - 1) : 0;
-		if (n < (ssize_t)total - 1)
-			return n;
-		int r = stream_send_oob(u, msg, total - 1);
-		if (r == -EPIPE)
-			unix_sigpipe(flags);
-		return r < 0 ? (n ? n : r) : (ssize_t)total;
-	}
 	if (!total)
 		return 0; /* nothing is queued, rights included */
-	return stream_send_bytes(sk, msg, flags, total);
-}
-
-/* Sends the first @total bytes of @msg as ordinary data. */
-static ssize_t stream_send_bytes(struct sock *sk, const struct msghdr *msg, int flags, size_t total)
-{
-	struct unix_sock *u = unix_sk(sk);
 	struct unix_scm scm;
 	int r = unix_scm_send(sk->st, msg, &scm);
 	if (r < 0)
@@ -126,37 +145,21 @@ static ssize_t stream_send_bytes(struct sock *sk, const struct msghdr *msg, int 
 	struct timespec dbuf;
 	const struct timespec *deadline =
 	        sock_deadline(sk, (flags & MSG_DONTWAIT) ? 0 : sk->sndtimeo, &dbuf);
-	size_t done = 0;
-	ssize_t err = 0;
-	do {
-		err = stream_send_state(u);
-		if (err < 0) {
-			unix_sigpipe(flags);
-			break;
-		}
-		if (u->wmem >= (size_t)sk->sndbuf) {
-			sk->flags |= SKF_NOSPACE;
-			err = sock_wait(sk, deadline);
-			if (err < 0)
-				break;
-			continue;
-		}
-		err = stream_send_chunk(u, msg, done, total, &scm);
-		if (err < 0) {
-			if (err == -EPIPE)
-				unix_sigpipe(flags);
-			break;
-		}
-		done += (size_t)err;
-		err = 0;
-	} while (done < total);
+	size_t bytes = (flags & MSG_OOB) ? total - 1 : total;
+	ssize_t n = bytes ? stream_send_bytes(u, msg, bytes, &scm, deadline) : 0;
+	if (n == (ssize_t)bytes && (flags & MSG_OOB)) {
+		r = stream_send_oob(u, msg, bytes, &scm, deadline);
+		n = r < 0 ? (n ? n : r) : (ssize_t)total;
+	}
+	if (n == -EPIPE)
+		unix_sigpipe(flags);
 	unix_scm_destroy(sk->st, &scm);
-	return done ? (ssize_t)done : err;
+	return n;
 }
 
 struct stream_read {
 	size_t copied, skip, size, target;
-	int peek, check_creds;
+	int peek, check_creds, named;
 	struct unix_scm creds; /* identity of the first message read (it may be freed) */
 };
 
@@ -261,6 +264,11 @@ static int stream_copy(struct unix_sock *u, struct msghdr *msg, int flags, struc
 		}
 		if (stream_creds(u, m, msg, rd))
 			return 1;
+		if (!rd->named && msg->msg_name && m->from.len) { /* unix_copy_addr() */
+			memcpy(msg->msg_name, &m->from.sun, m->from.len);
+			msg->msg_namelen = m->from.len;
+		}
+		rd->named = 1;
 		int rights = m->scm.nfds != 0;
 		if (rights)
 			unix_scm_recv_rights(u, m, msg, flags);
@@ -325,15 +333,14 @@ static ssize_t stream_recv_oob(struct unix_sock *u, struct msghdr *msg, int flag
 	size_t size = 0;
 	for (size_t i = 0; i < msg->msg_iovlen; i++)
 		size += msg->msg_iov[i].iov_len;
-	size_t c = size ? 1 : 0;
-	iov_copy_out(msg->msg_iov, msg->msg_iovlen, 0, m->data, c);
-	msg->msg_flags |= MSG_OOB;
+	iov_copy_out(msg->msg_iov, msg->msg_iovlen, 0, m->data, size ? 1 : 0);
+	msg->msg_flags |= MSG_OOB; /* one byte, even into an empty buffer (Linux says 1) */
 	if (!(flags & MSG_PEEK)) {
 		u->oob = NULL;
 		m->off = m->len; /* the message stays queued as a stub, as Linux's */
 		u->rcvq_bytes -= 1;
 	}
-	return (ssize_t)c;
+	return 1;
 }
 
 static ssize_t stream_recvmsg(struct sock *sk, struct msghdr *msg, int flags)

@@ -1,0 +1,56 @@
+/* sigq.c: signals raised while the stack lock is held (SIGPIPE, SIGIO, SIGURG) are queued
+ * per thread and sent by stack_unlock(). A signal to ourselves is delivered as soon as the
+ * system call that sends it returns, and a handler that calls into usock (a SIGIO handler
+ * that reads, say) would deadlock on the lock we still hold. */
+#include <errno.h>
+#include <string.h>
+
+#include "../base/sys.h"
+#include "sock.h"
+
+enum { SIGQ_MAX = 32 };
+
+struct sig_req {
+	pid_t tgid, tid; /* tid 0: process-directed (kill, or to a group when tgid < 0) */
+	int sig;
+	int has_info;
+	siginfo_t si;
+};
+
+static __thread struct sig_req sigq[SIGQ_MAX];
+static __thread int sigq_len;
+
+/* Sends one request; forged siginfo is only allowed towards ourselves, so a refusal
+ * (EPERM) falls back to the plain signal. */
+static void sig_send(const struct sig_req *r)
+{
+	long e = -EPERM;
+	if (r->has_info)
+		e = r->tid ? SYS4(SYS_rt_tgsigqueueinfo, r->tgid, r->tid, r->sig, &r->si)
+		           : SYS3(SYS_rt_sigqueueinfo, r->tgid, r->sig, &r->si);
+	if (e != -EPERM)
+		return;
+	if (r->tid)
+		SYS3(SYS_tgkill, r->tgid, r->tid, r->sig);
+	else
+		SYS2(SYS_kill, r->tgid, r->sig);
+}
+
+void sigq_send(pid_t tgid, pid_t tid, int sig, const siginfo_t *si)
+{
+	struct sig_req r = {.tgid = tgid, .tid = tid, .sig = sig, .has_info = si != NULL};
+	if (si)
+		memcpy(&r.si, si, sizeof(*si));
+	if (sigq_len == SIGQ_MAX) {
+		sig_send(&r); /* a burst this long: better early than lost */
+		return;
+	}
+	sigq[sigq_len++] = r;
+}
+
+void sigq_flush(void)
+{
+	for (int i = 0; i < sigq_len; i++)
+		sig_send(&sigq[i]);
+	sigq_len = 0;
+}
