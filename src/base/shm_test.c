@@ -9,14 +9,7 @@
 #include <unistd.h>
 
 #include "shm.h"
-
-#define EXPECT(c)                                                                                  \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: EXPECT(%s) failed\n", __FILE__, __LINE__, #c);     \
-			exit(1);                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "unit.h"
 
 static void test_alloc_free(void)
 {

@@ -7,14 +7,7 @@
 
 #include "lock.h"
 #include "waitq.h"
-
-#define EXPECT(c)                                                                                  \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: EXPECT(%s) failed\n", __FILE__, __LINE__, #c);     \
-			exit(1);                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "unit.h"
 
 static struct ulock lock;
 static struct waitq wq;

@@ -9,14 +9,7 @@
 #include <string.h>
 
 #include "usock/usock.h"
-
-#define EXPECT(c)                                                                                  \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: EXPECT(%s) failed\n", __FILE__, __LINE__, #c);     \
-			exit(1);                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "unit.h"
 
 #define CHUNK      (48u << 10)
 #define PER_WRITER (CHUNK * 160u) /* a whole number of chunks */
