@@ -23,21 +23,7 @@
 
 static const int types[] = {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET};
 
-/* poll() one fd with timeout 0; the return and the whole revents mask must match. */
-static void mask_is(int line, int fd, short events, short want)
-{
-	struct pollfd p = {.fd = fd, .events = events, .revents = (short)0x7fff};
-	int n = poll(&p, 1, 0);
-	if (n != (want != 0) || p.revents != want)
-		conform_fail(__FILE__, line,
-		             "poll(fd %d, events %#x) = %d revents %#x, expected %d revents %#x",
-		             fd, (unsigned)(unsigned short)events, n,
-		             (unsigned)(unsigned short)p.revents, want != 0,
-		             (unsigned)(unsigned short)want);
-	conform_check_passed();
-	conform_check_passed();
-}
-#define MASK_IS(fd, ev, want) mask_is(__LINE__, fd, ev, want)
+#define MASK_IS(fd, ev, want) CHECK_POLL_MASK(fd, ev, want)
 
 /* @full is the mask when everything is asked; every narrower request must see exactly
  * full & (events | POLLERR | POLLHUP) (poll(2): POLLERR and POLLHUP are always reported). */
@@ -46,7 +32,8 @@ static void masks_are(int line, int fd, short full)
 	static const short asks[] = {ALLEV,      POLLIN,     POLLOUT, POLLIN | POLLOUT,   POLLRDHUP,
 	                             POLLRDNORM, POLLWRNORM, POLLPRI, POLLIN | POLLRDHUP, 0};
 	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++)
-		mask_is(line, fd, asks[i], full & (asks[i] | POLLERR | POLLHUP));
+		conform_poll_mask_is(__FILE__, line, fd, asks[i],
+		                     full & (asks[i] | POLLERR | POLLHUP));
 }
 #define MASKS_ARE(fd, full) masks_are(__LINE__, fd, full)
 

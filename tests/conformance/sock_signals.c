@@ -27,30 +27,11 @@ static void pair(int type, int sv[2])
 	CHECK_EQ(socketpair(AF_UNIX, type, 0, sv), 0);
 }
 
-static void block(int sig)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	CHECK_EQ(sigprocmask(SIG_BLOCK, &set, NULL), 0);
-}
-
-/* Wait up to ms for sig (blocked); returns the signal number or -1 with *si filled. */
-static int wait_sig(int sig, int ms, siginfo_t *si)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	memset(si, 0, sizeof(*si));
-	return sigtimedwait(&set, si, &ts);
-}
-
 /* The signal must come (within 2 s); returns its siginfo. */
 static siginfo_t expect_sig(int sig)
 {
 	siginfo_t si;
-	CHECK_EQ(wait_sig(sig, 2000, &si), sig);
+	CHECK_EQ(conform_wait_signal(sig, 2000, &si), sig);
 	CHECK_EQ(si.si_signo, sig);
 	return si;
 }
@@ -59,7 +40,7 @@ static siginfo_t expect_sig(int sig)
 static void expect_no_sig(int sig)
 {
 	siginfo_t si;
-	CHECK_ERR(wait_sig(sig, 30, &si), EAGAIN);
+	CHECK_ERR(conform_wait_signal(sig, 30, &si), EAGAIN);
 	sigset_t pend;
 	CHECK_EQ(sigpending(&pend), 0);
 	CHECK_EQ(sigismember(&pend, sig), 0);
@@ -214,7 +195,7 @@ CASE(sigpipe_after_shutdown)
 
 CASE(sigpipe_blocked_is_pending)
 {
-	block(SIGPIPE);
+	conform_block_signal(SIGPIPE);
 	int sv[2];
 	pair(SOCK_STREAM, sv);
 	CHECK_EQ(close(sv[1]), 0);
@@ -494,7 +475,7 @@ CASE(owner_ex)
 
 CASE(sigio_via_setfl)
 {
-	block(SIGIO);
+	conform_block_signal(SIGIO);
 	int sv[2];
 	pair(SOCK_STREAM, sv);
 	CHECK_EQ(fcntl(sv[1], F_SETOWN, getpid()), 0);
@@ -529,7 +510,7 @@ CASE(sigio_via_setfl)
 
 CASE(sigio_via_fioasync)
 {
-	block(SIGIO);
+	conform_block_signal(SIGIO);
 	int sv[2];
 	pair(SOCK_DGRAM, sv);
 	pid_t me = getpid();
@@ -561,8 +542,8 @@ CASE(sigio_via_fioasync)
 CASE(setsig_siginfo)
 {
 	int sig = SIGRT1;
-	block(sig);
-	block(SIGIO);
+	conform_block_signal(sig);
+	conform_block_signal(SIGIO);
 	int sv[2];
 	pair(SOCK_STREAM, sv);
 	CHECK_EQ(fcntl(sv[1], F_GETSIG), 0);
@@ -611,7 +592,7 @@ CASE(setsig_si_fd_is_async_fd)
 {
 	/* si_fd names the descriptor through which O_ASYNC was switched on. */
 	int sig = SIGRT1;
-	block(sig);
+	conform_block_signal(sig);
 	int sv[2];
 	pair(SOCK_SEQPACKET, sv);
 	int d = (int)CHECK_OK(fcntl(sv[1], F_DUPFD, 40));
@@ -629,7 +610,7 @@ CASE(setsig_si_fd_is_async_fd)
 CASE(sigio_space_and_hangup)
 {
 	int sig = SIGRT1;
-	block(sig);
+	conform_block_signal(sig);
 	int sv[2];
 	pair(SOCK_STREAM, sv);
 	make_async(sv[0], sig);
@@ -666,7 +647,7 @@ CASE(sigio_space_and_hangup)
 CASE(sigio_record_sockets)
 {
 	int sig = SIGRT1;
-	block(sig);
+	conform_block_signal(sig);
 	int q[2];
 	pair(SOCK_SEQPACKET, q);
 	make_async(q[1], sig);
@@ -707,9 +688,9 @@ CASE(sigio_record_sockets)
 
 CASE(sigio_new_connection)
 {
-	block(SIGIO);
+	conform_block_signal(SIGIO);
 	int sig = SIGRT1;
-	block(sig);
+	conform_block_signal(sig);
 	int l = (int)CHECK_OK(socket(AF_UNIX, SOCK_STREAM, 0));
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	strcpy(sun.sun_path, conform_tmp_path("ls"));
@@ -759,7 +740,7 @@ static void *waiter_main(void *arg)
 	struct waiter *w = arg;
 	w->tid = gettid();
 	atomic_store(&w->ready, 1);
-	w->got = wait_sig(w->sig, 2000, &w->si);
+	w->got = conform_wait_signal(w->sig, 2000, &w->si);
 	return NULL;
 }
 
@@ -767,7 +748,7 @@ CASE(sigio_to_thread)
 {
 	/* F_OWNER_TID: the signal goes to that thread, not to the process. */
 	int sig = SIGRT1;
-	block(sig);
+	conform_block_signal(sig);
 	int sv[2];
 	pair(SOCK_STREAM, sv);
 	struct waiter w;
@@ -848,7 +829,7 @@ CASE(sigio_reaches_group_member)
 {
 	/* A process-group owner signals every member: a forked child in our group
 	 * receives it too (the child does not touch the socket). */
-	block(SIGIO);
+	conform_block_signal(SIGIO);
 	int ready[2], result[2];
 	CHECK_EQ(pipe(ready), 0);
 	CHECK_EQ(pipe(result), 0);
@@ -859,7 +840,7 @@ CASE(sigio_reaches_group_member)
 		char c = 'r';
 		if (write(ready[1], &c, 1) != 1)
 			_exit(2);
-		c = wait_sig(SIGIO, 3000, &si) == SIGIO ? 'y' : 'n';
+		c = conform_wait_signal(SIGIO, 3000, &si) == SIGIO ? 'y' : 'n';
 		if (write(result[1], &c, 1) != 1)
 			_exit(2);
 		_exit(0);

@@ -109,54 +109,24 @@ static int inq(int fd)
 	return v;
 }
 
-/* poll() one fd with timeout 0: the whole revents mask must match. */
-static void mask_is(int line, int fd, short events, short want)
-{
-	struct pollfd p = {.fd = fd, .events = events, .revents = (short)0x7fff};
-	int n = poll(&p, 1, 0);
-	if (n != (want != 0) || p.revents != want)
-		conform_fail(__FILE__, line,
-		             "poll(fd %d, events %#x) = %d revents %#x, expected %d revents %#x",
-		             fd, (unsigned)(unsigned short)events, n,
-		             (unsigned)(unsigned short)p.revents, want != 0,
-		             (unsigned)(unsigned short)want);
-	conform_check_passed();
-}
-#define MASK_IS(fd, ev, want) mask_is(__LINE__, fd, ev, want)
+#define MASK_IS(fd, ev, want) CHECK_POLL_MASK(fd, ev, want)
 /* @full is the mask when everything is asked; narrower requests see exactly
  * full & (events | POLLERR | POLLHUP) (poll(2): POLLERR and POLLHUP are always reported). */
 static void masks_are(int line, int fd, short full)
 {
 	static const short asks[] = {ALLEV, POLLPRI, POLLRDBAND, POLLIN, POLLIN | POLLPRI, 0};
 	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++)
-		mask_is(line, fd, asks[i], full & (asks[i] | POLLERR | POLLHUP));
+		conform_poll_mask_is(__FILE__, line, fd, asks[i],
+		                     full & (asks[i] | POLLERR | POLLHUP));
 }
 #define MASKS_ARE(fd, full) masks_are(__LINE__, fd, full)
 
 /* ---- signals ---- */
 
-static void block(int sig)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	CHECK_EQ(sigprocmask(SIG_BLOCK, &set, NULL), 0);
-}
-
-static int wait_sig(int sig, int ms, siginfo_t *si)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	memset(si, 0, sizeof(*si));
-	return sigtimedwait(&set, si, &ts);
-}
-
 static siginfo_t expect_sig_at(int line, int sig)
 {
 	siginfo_t si;
-	int r = wait_sig(sig, 2000, &si);
+	int r = conform_wait_signal(sig, 2000, &si);
 	if (r != sig)
 		conform_fail(__FILE__, line, "sigtimedwait(%d) = %d, expected the signal", sig, r);
 	conform_check_passed();
@@ -176,7 +146,7 @@ static void expect_no_sig_at(int line, int sig)
 		conform_fail(__FILE__, line, "signal %d is pending, expected none", sig);
 	conform_check_passed();
 	siginfo_t si;
-	int r = wait_sig(sig, 0, &si);
+	int r = conform_wait_signal(sig, 0, &si);
 	if (r != -1 || errno != EAGAIN)
 		conform_fail(__FILE__, line, "signal %d arrived (si_code %d), expected none", sig,
 		             si.si_code);
@@ -1007,8 +977,8 @@ CASE(sigurg_to_owner_without_o_async)
 {
 	/* socket(7)/fcntl(2): SIGURG goes to the F_SETOWN owner when urgent data arrives;
 	 * no O_ASYNC needed. It carries SI_KERNEL. */
-	block(SIGURG);
-	block(SIGIO);
+	conform_block_signal(SIGURG);
+	conform_block_signal(SIGIO);
 	int sv[2];
 	pair(sv);
 	CHECK_EQ(fcntl(sv[0], F_SETOWN, getpid()), 0);
@@ -1053,8 +1023,8 @@ CASE(sigurg_to_owner_without_o_async)
 
 CASE(sigurg_needs_receiver_owner)
 {
-	block(SIGURG);
-	block(SIGIO);
+	conform_block_signal(SIGURG);
+	conform_block_signal(SIGIO);
 	int sv[2];
 	pair(sv);
 	/* No owner anywhere. */
@@ -1126,7 +1096,7 @@ CASE(sigurg_handler_siginfo)
 CASE(sigurg_to_process_group)
 {
 	/* A negative owner names a process group (each case runs in its own group). */
-	block(SIGURG);
+	conform_block_signal(SIGURG);
 	int sv[2];
 	pair(sv);
 	CHECK_EQ(fcntl(sv[0], F_SETOWN, -getpgrp()), 0);
@@ -1149,14 +1119,14 @@ static void *urg_waiter_main(void *arg)
 	struct urg_waiter *w = arg;
 	w->tid = gettid();
 	atomic_store(&w->ready, 1);
-	w->got = wait_sig(SIGURG, 3000, &w->si);
+	w->got = conform_wait_signal(SIGURG, 3000, &w->si);
 	return NULL;
 }
 
 CASE(sigurg_to_owner_thread)
 {
 	/* F_SETOWN_EX F_OWNER_TID: the SIGURG goes to that thread only. */
-	block(SIGURG); /* inherited by the helper */
+	conform_block_signal(SIGURG); /* inherited by the helper */
 	int sv[2];
 	pair(sv);
 	struct urg_waiter w;
@@ -1185,8 +1155,8 @@ CASE(sigurg_and_sigio_with_o_async)
 {
 	/* O_ASYNC without F_SETSIG: SIGURG (from the urgent byte) and SIGIO (from the data
 	 * arriving), both SI_KERNEL, both once (standard signals do not queue). */
-	block(SIGURG);
-	block(SIGIO);
+	conform_block_signal(SIGURG);
+	conform_block_signal(SIGIO);
 	int sv[2];
 	pair(sv);
 	CHECK_EQ(fcntl(sv[0], F_SETOWN, getpid()), 0);
@@ -1229,9 +1199,9 @@ CASE(sigurg_with_o_async_and_setsig)
 	 * queued once per event, in order: POLL_IN for the bytes before the mark, POLL_PRI
 	 * (band POLLPRI|POLLRDBAND) for the urgent byte, POLL_IN for the urgent byte's data. */
 	int sig = SIGRT1;
-	block(sig);
-	block(SIGURG);
-	block(SIGIO);
+	conform_block_signal(sig);
+	conform_block_signal(SIGURG);
+	conform_block_signal(SIGIO);
 	int sv[2];
 	pair(sv);
 	CHECK_EQ(fcntl(sv[0], F_SETOWN, getpid()), 0);
@@ -1273,9 +1243,9 @@ CASE(sigurg_setsig_without_o_async)
 {
 	/* F_SETSIG only matters with O_ASYNC: SIGURG alone, as SI_KERNEL. */
 	int sig = SIGRT1;
-	block(sig);
-	block(SIGURG);
-	block(SIGIO);
+	conform_block_signal(sig);
+	conform_block_signal(SIGURG);
+	conform_block_signal(SIGIO);
 	int sv[2];
 	pair(sv);
 	CHECK_EQ(fcntl(sv[0], F_SETOWN, getpid()), 0);
@@ -1293,8 +1263,8 @@ CASE(sigurg_setsig_sigurg)
 	/* F_SETSIG(SIGURG) + O_ASYNC: every event raises SIGURG, which does not queue, so
 	 * the first one's siginfo wins: POLL_IN for "abc" (its leading bytes arrive first),
 	 * SI_KERNEL for a lone urgent byte (the urgent notice comes before the data one). */
-	block(SIGURG);
-	block(SIGIO);
+	conform_block_signal(SIGURG);
+	conform_block_signal(SIGIO);
 	int sv[2];
 	pair(sv);
 	CHECK_EQ(fcntl(sv[0], F_SETOWN, getpid()), 0);
@@ -1349,8 +1319,8 @@ CASE(urgent_byte_after_peer_close)
 
 CASE(urgent_byte_and_shutdown)
 {
-	block(SIGPIPE);
-	block(SIGURG);
+	conform_block_signal(SIGPIPE);
+	conform_block_signal(SIGURG);
 	int sv[2];
 	pair(sv);
 	CHECK_EQ(fcntl(sv[0], F_SETOWN, getpid()), 0);

@@ -10,6 +10,7 @@
 #include <ftw.h>
 #include <libgen.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -90,6 +91,37 @@ const char *conform_tmp_path(const char *tag)
 	static char path[108];
 	snprintf(path, sizeof(path), "%s/%s.%u", tmpdir, tag, tmp_seq++);
 	return path;
+}
+
+void conform_block_signal(int sig)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	CHECK_EQ(sigprocmask(SIG_BLOCK, &set, NULL), 0);
+}
+
+int conform_wait_signal(int sig, int ms, siginfo_t *si)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	memset(si, 0, sizeof(*si));
+	return sigtimedwait(&set, si, &ts);
+}
+
+void conform_poll_mask_is(const char *file, int line, int fd, short events, short want)
+{
+	struct pollfd p = {.fd = fd, .events = events, .revents = (short)0x7fff};
+	int n = poll(&p, 1, 0);
+	if (n != (want != 0) || p.revents != want)
+		conform_fail(file, line,
+		             "poll(fd %d, events %#x) = %d revents %#x, expected %d revents %#x",
+		             fd, (unsigned)(unsigned short)events, n,
+		             (unsigned)(unsigned short)p.revents, want != 0,
+		             (unsigned)(unsigned short)want);
+	conform_check_passed();
 }
 
 /* Is "<prog> <case>" listed in the xfail file for usock mode? */

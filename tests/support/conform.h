@@ -6,6 +6,7 @@
 #define USOCK_CONFORM_H
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,7 +22,13 @@ int conform_is_usock(void);
 void conform_drop_caps(void);
 /* A fresh unique path for an AF_UNIX socket file in a private temp dir. */
 const char *conform_tmp_path(const char *tag);
-/* Run @fn in a new process with stdin/out; returns its exit status (for child roles). */
+/* Blocks @sig in the calling thread (a CHECK). */
+void conform_block_signal(int sig);
+/* Waits up to @ms for the blocked @sig: its number with *@si filled, or -1. */
+int conform_wait_signal(int sig, int ms, siginfo_t *si);
+/* poll() of one fd with timeout 0: the return and the whole revents mask must match. */
+void conform_poll_mask_is(const char *file, int line, int fd, short events, short want);
+#define CHECK_POLL_MASK(fd, ev, want) conform_poll_mask_is(__FILE__, __LINE__, fd, ev, want)
 
 #define CASE(name)                                                                                 \
 	static void case_##name(void);                                                             \
