@@ -1,5 +1,5 @@
 /* fd.c: fd-level calls: close, close_range, closefrom, dup*, fcntl, ioctl, the terminal
- * probes (isatty, tcgetattr, tcsetattr) and fdopen. A usock fd is a kernel placeholder plus
+ * calls (isatty, tcgetattr, tcsetattr, tcgetpgrp, ttyname...) and fdopen. A usock fd is a kernel placeholder plus
  * an entry in usock's fd table; every call that makes, replaces or drops an fd number must
  * keep the two together, which is why dup2 onto a usock fd and close_range over one go to
  * usock too. */
@@ -133,6 +133,58 @@ SHIM_EXPORT int tcsetattr(int fd, int action, const struct termios *t)
 	if (action != TCSANOW && action != TCSADRAIN && action != TCSAFLUSH)
 		return (int)ret_errno(-EINVAL); /* glibc checks @action first */
 	return (int)ret_errno(-ENOTTY);
+}
+
+/* The other terminal calls glibc makes with its internal ioctl: ENOTTY for a socket, which
+ * ttyname_r() returns and ttyname() sets. */
+SHIM_EXPORT pid_t tcgetpgrp(int fd)
+{
+	if (!usock_is_fd(fd))
+		return NEXT(tcgetpgrp)(fd);
+	return (pid_t)ret_errno(-ENOTTY);
+}
+
+SHIM_EXPORT int tcsetpgrp(int fd, pid_t pgrp)
+{
+	if (!usock_is_fd(fd))
+		return NEXT(tcsetpgrp)(fd, pgrp);
+	return (int)ret_errno(-ENOTTY);
+}
+
+SHIM_EXPORT pid_t tcgetsid(int fd)
+{
+	if (!usock_is_fd(fd))
+		return NEXT(tcgetsid)(fd);
+	return (pid_t)ret_errno(-ENOTTY);
+}
+
+SHIM_EXPORT int tcflush(int fd, int queue)
+{
+	if (!usock_is_fd(fd))
+		return NEXT(tcflush)(fd, queue);
+	return (int)ret_errno(-ENOTTY);
+}
+
+SHIM_EXPORT int tcdrain(int fd)
+{
+	if (!usock_is_fd(fd))
+		return NEXT(tcdrain)(fd);
+	return (int)ret_errno(-ENOTTY);
+}
+
+SHIM_EXPORT int ttyname_r(int fd, char *buf, size_t len)
+{
+	if (!usock_is_fd(fd))
+		return NEXT(ttyname_r)(fd, buf, len);
+	return ENOTTY;
+}
+
+SHIM_EXPORT char *ttyname(int fd)
+{
+	if (!usock_is_fd(fd))
+		return NEXT(ttyname)(fd);
+	ret_errno(-ENOTTY);
+	return NULL;
 }
 
 /* stdio on a usock fd: glibc's FILE calls its internal read/write/close, which the shim

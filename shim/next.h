@@ -5,16 +5,23 @@
 #ifndef USOCK_SHIM_NEXT_H
 #define USOCK_SHIM_NEXT_H
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <termios.h>
+#include <utime.h>
 
 /* X(name, return type, (parameter types)) */
 #define SHIM_NEXT_LIST(X)                                                                          \
@@ -85,7 +92,105 @@
 	X(__openat_2, int, (int, const char *, int))                                               \
 	X(sockatmark, int, (int))                                                                  \
 	X(tcgetattr, int, (int, struct termios *))                                                 \
-	X(tcsetattr, int, (int, int, const struct termios *))
+	X(tcsetattr, int, (int, int, const struct termios *))                                      \
+	X(tcgetpgrp, pid_t, (int))                                                                 \
+	X(tcsetpgrp, int, (int, pid_t))                                                            \
+	X(tcgetsid, pid_t, (int))                                                                  \
+	X(tcflush, int, (int, int))                                                                \
+	X(tcdrain, int, (int))                                                                     \
+	X(ttyname_r, int, (int, char *, size_t))                                                   \
+	X(ttyname, char *, (int))                                                                  \
+	SHIM_NEXT_FDOPS(X) SHIM_NEXT_ATTR(X) SHIM_NEXT_XATTR(X) SHIM_NEXT_AT(X)
+
+/* fdops.c and splice.c: calls on an fd that have no socket meaning. */
+#define SHIM_NEXT_FDOPS(X)                                                                         \
+	X(ftruncate, int, (int, off_t))                                                            \
+	X(fallocate, int, (int, int, off_t, off_t))                                                \
+	X(posix_fallocate, int, (int, off_t, off_t))                                               \
+	X(fsync, int, (int))                                                                       \
+	X(fdatasync, int, (int))                                                                   \
+	X(syncfs, int, (int))                                                                      \
+	X(sync_file_range, int, (int, off_t, off_t, unsigned))                                     \
+	X(posix_fadvise, int, (int, off_t, off_t, int))                                            \
+	X(readahead, ssize_t, (int, off_t, size_t))                                                \
+	X(mmap, void *, (void *, size_t, int, int, int, off_t))                                    \
+	X(flock, int, (int, int))                                                                  \
+	X(lockf, int, (int, int, off_t))                                                           \
+	X(fchdir, int, (int))                                                                      \
+	X(fdopendir, DIR *, (int))                                                                 \
+	X(fstatfs, int, (int, struct statfs *))                                                    \
+	X(fstatvfs, int, (int, struct statvfs *))                                                  \
+	X(fpathconf, long, (int, int))                                                             \
+	X(pathconf, long, (const char *, int))                                                     \
+	X(splice, ssize_t, (int, loff_t *, int, loff_t *, size_t, unsigned))                       \
+	X(tee, ssize_t, (int, int, size_t, unsigned))                                              \
+	X(vmsplice, ssize_t, (int, const struct iovec *, size_t, unsigned))                        \
+	X(copy_file_range, ssize_t, (int, loff_t *, int, loff_t *, size_t, unsigned))
+
+/* attr.c: the socket's inode (mode, owner, times, access) by fd and through its /proc link. */
+#define SHIM_NEXT_ATTR(X)                                                                          \
+	X(fchmod, int, (int, mode_t))                                                              \
+	X(fchown, int, (int, uid_t, gid_t))                                                        \
+	X(futimens, int, (int, const struct timespec *))                                           \
+	X(futimes, int, (int, const struct timeval *))                                             \
+	X(futimesat, int, (int, const char *, const struct timeval *))                             \
+	X(utimensat, int, (int, const char *, const struct timespec *, int))                       \
+	X(utime, int, (const char *, const struct utimbuf *))                                      \
+	X(utimes, int, (const char *, const struct timeval *))                                     \
+	X(lutimes, int, (const char *, const struct timeval *))                                    \
+	X(fchmodat, int, (int, const char *, mode_t, int))                                         \
+	X(fchownat, int, (int, const char *, uid_t, gid_t, int))                                   \
+	X(chmod, int, (const char *, mode_t))                                                      \
+	X(chown, int, (const char *, uid_t, gid_t))                                                \
+	X(lchown, int, (const char *, uid_t, gid_t))                                               \
+	X(truncate, int, (const char *, off_t))                                                    \
+	X(access, int, (const char *, int))                                                        \
+	X(faccessat, int, (int, const char *, int, int))                                           \
+	X(euidaccess, int, (const char *, int))                                                    \
+	X(statfs, int, (const char *, struct statfs *))                                            \
+	X(statvfs, int, (const char *, struct statvfs *))                                          \
+	X(chdir, int, (const char *))                                                              \
+	X(chroot, int, (const char *))                                                             \
+	X(opendir, DIR *, (const char *))                                                          \
+	X(fopen, FILE *, (const char *, const char *))
+
+/* xattr.c: extended attributes. */
+#define SHIM_NEXT_XATTR(X)                                                                         \
+	X(fgetxattr, ssize_t, (int, const char *, void *, size_t))                                 \
+	X(fsetxattr, int, (int, const char *, const void *, size_t, int))                          \
+	X(flistxattr, ssize_t, (int, char *, size_t))                                              \
+	X(fremovexattr, int, (int, const char *))                                                  \
+	X(getxattr, ssize_t, (const char *, const char *, void *, size_t))                         \
+	X(setxattr, int, (const char *, const char *, const void *, size_t, int))                  \
+	X(listxattr, ssize_t, (const char *, char *, size_t))                                      \
+	X(removexattr, int, (const char *, const char *))                                          \
+	X(lgetxattr, ssize_t, (const char *, const char *, void *, size_t))                        \
+	X(lsetxattr, int, (const char *, const char *, const void *, size_t, int))                 \
+	X(llistxattr, ssize_t, (const char *, char *, size_t))                                     \
+	X(lremovexattr, int, (const char *, const char *))
+
+/* at.c: the *at calls with a dirfd, and the path calls that create or remove names. */
+#define SHIM_NEXT_AT(X)                                                                            \
+	X(mkdir, int, (const char *, mode_t))                                                      \
+	X(mkdirat, int, (int, const char *, mode_t))                                               \
+	X(mknod, int, (const char *, mode_t, dev_t))                                               \
+	X(mknodat, int, (int, const char *, mode_t, dev_t))                                        \
+	X(mkfifo, int, (const char *, mode_t))                                                     \
+	X(mkfifoat, int, (int, const char *, mode_t))                                              \
+	X(unlink, int, (const char *))                                                             \
+	X(unlinkat, int, (int, const char *, int))                                                 \
+	X(rmdir, int, (const char *))                                                              \
+	X(rename, int, (const char *, const char *))                                               \
+	X(renameat, int, (int, const char *, int, const char *))                                   \
+	X(renameat2, int, (int, const char *, int, const char *, unsigned))                        \
+	X(link, int, (const char *, const char *))                                                 \
+	X(linkat, int, (int, const char *, int, const char *, int))                                \
+	X(symlink, int, (const char *, const char *))                                              \
+	X(symlinkat, int, (const char *, int, const char *))                                       \
+	X(name_to_handle_at, int, (int, const char *, struct file_handle *, int *, int))           \
+	X(open_by_handle_at, int, (int, struct file_handle *, int))                                \
+	X(execveat, int, (int, const char *, char *const[], char *const[], int))                   \
+	X(inotify_add_watch, int, (int, const char *, uint32_t))
 
 struct shim_next {
 #define SHIM_NEXT_FIELD(name, ret, args) ret(*name) args;

@@ -1,7 +1,8 @@
-/* open.c: open() of a path that names a usock fd (/proc/self/fd/N...) and openat() with a
- * usock dirfd. Linux cannot open a socket through its /proc link (ENXIO, or ENOTDIR with
- * O_DIRECTORY), and a socket is no directory; the kernel placeholder behind a usock fd is
- * the root directory, so the kernel's answer is replaced. Also the _FORTIFY_SOURCE forms. */
+/* open.c: open() of a path that names a usock fd (/proc/self/fd/N...) or goes below one,
+ * and openat() with a usock dirfd. Linux cannot open a socket through its /proc link
+ * (ENXIO, or ENOTDIR with O_DIRECTORY), and a socket is no directory; the kernel placeholder
+ * behind a usock fd is the root directory, so the kernel's answer is replaced, or the
+ * kernel gets a stand-in dirfd (path.c). Also the _FORTIFY_SOURCE forms. */
 #include <fcntl.h>
 #include <stdarg.h>
 
@@ -30,28 +31,30 @@ static int open_fix(int r, const char *path, int flags)
 	return (int)ret_errno((flags & O_DIRECTORY) ? -ENOTDIR : -ENXIO);
 }
 
+/* A usock socket as dirfd gets a stand-in (path.c); a path below a socket's link fails
+ * before the kernel could create anything under the placeholder. */
 static int open_at(int dirfd, const char *path, int flags, mode_t mode)
 {
-	if (dirfd != AT_FDCWD && usock_is_fd(dirfd)) {
-		int r = shim_at_usock_dir(path, 0);
-		if (r < 0)
-			return (int)ret_errno(r);
-	}
-	return open_fix(NEXT(openat)(dirfd, path, flags, mode), path, flags);
+	int kfd, r = shim_at_begin(dirfd, path, &kfd);
+	if (r < 0)
+		return (int)ret_errno(r);
+	r = open_fix(NEXT(openat)(kfd, path, flags, mode), path, flags);
+	shim_at_end(dirfd, kfd);
+	return r;
 }
 
 SHIM_EXPORT int open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 	OPEN_MODE(mode, flags);
-	return open_fix(NEXT(open)(path, flags, mode), path, flags);
+	return open_at(AT_FDCWD, path, flags, mode);
 }
 
 SHIM_EXPORT int open64(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 	OPEN_MODE(mode, flags);
-	return open_fix(NEXT(open)(path, flags, mode), path, flags);
+	return open_at(AT_FDCWD, path, flags, mode);
 }
 
 SHIM_EXPORT int openat(int dirfd, const char *path, int flags, ...)
@@ -70,7 +73,7 @@ SHIM_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 
 SHIM_EXPORT int creat(const char *path, mode_t mode)
 {
-	return open_fix(NEXT(open)(path, O_CREAT | O_WRONLY | O_TRUNC, mode), path, O_WRONLY);
+	return open_at(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
 SHIM_EXPORT int creat64(const char *path, mode_t mode)
@@ -83,7 +86,7 @@ SHIM_EXPORT int __open_2(const char *path, int flags)
 {
 	if (__OPEN_NEEDS_MODE(flags))
 		return NEXT(__open_2)(path, flags);
-	return open_fix(NEXT(open)(path, flags), path, flags);
+	return open_at(AT_FDCWD, path, flags, 0);
 }
 
 SHIM_EXPORT int __open64_2(const char *path, int flags)

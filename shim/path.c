@@ -1,12 +1,20 @@
-/* path.c: paths that name a usock fd. Such a path (/proc/self/fd/N...) or a usock fd used
- * as a dirfd reaches the fd's kernel placeholder, the root directory; the stat and open
- * calls (stat.c, open.c) ask here and give what Linux gives for a socket instead. */
+/* path.c: what reaches a usock socket's kernel placeholder (an O_PATH fd of the root
+ * directory) through a path or a dirfd: a path through /proc/self/fd/N..., a path below one
+ * ("/proc/self/fd/N/x") and the socket as the dirfd of a *at call. The other shim files ask
+ * here and give what Linux gives for a socket, never the placeholder's answer (the root's). */
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "shim.h"
+
+int shim_is_sock(int fd)
+{
+	struct stat st;
+	return usock_is_fd(fd) && usock_fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
 
 /* Reads a decimal number at *@p (digits only), advancing *@p; -1 if none or too large. */
 static long parse_num(const char **p)
@@ -24,8 +32,8 @@ static long parse_num(const char **p)
 	return v;
 }
 
-/* The usock fd that @path names through /proc or /dev/fd, or -1. @path is readable. */
-int shim_path_fd(const char *path)
+/* The fd number of a magic link at the start of @path, with *@end just past it, or -1. */
+static int link_fd(const char *path, const char **end)
 {
 	const char *p;
 	if (path[0] != '/' || (path[1] != 'p' && path[1] != 'd'))
@@ -45,18 +53,64 @@ int shim_path_fd(const char *path)
 		return -1;
 	}
 	long fd = parse_num(&p);
-	return fd >= 0 && *p == '\0' && usock_is_fd((int)fd) ? (int)fd : -1;
+	*end = p;
+	return (int)fd;
 }
 
-/* A path relative to a usock dirfd: a socket is no directory. Returns 1 if the call is
- * about the fd itself (AT_EMPTY_PATH), 0 for an absolute path (dirfd unused), or -errno. */
-int shim_at_usock_dir(const char *path, int flags)
+int shim_path_fd(const char *path)
 {
-	if (!shim_ptr_ok(path, 1))
-		return -EFAULT;
-	if (path[0] == '/')
+	const char *end;
+	int fd = link_fd(path, &end);
+	return fd >= 0 && *end == '\0' && usock_is_fd(fd) ? fd : -1;
+}
+
+int shim_path_sock(const char *path, int *fd)
+{
+	const char *end;
+	if (!shim_may_have_fds() || !shim_ptr_ok(path, 1))
 		return 0;
-	if (path[0] == '\0')
-		return (flags & AT_EMPTY_PATH) ? 1 : -ENOENT;
-	return -ENOTDIR;
+	int n = link_fd(path, &end);
+	if (n < 0 || (*end != '\0' && *end != '/') || !shim_is_sock(n))
+		return 0;
+	if (*end == '/')
+		return -ENOTDIR; /* link_path_walk(): a trailing slash too asks for a directory */
+	*fd = n;
+	return 1;
+}
+
+int shim_path_empty(const char *path)
+{
+	return shim_ptr_ok(path, 1) && path[0] == '\0';
+}
+
+int shim_stand_in(void)
+{
+	int fd = eventfd(0, EFD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+void shim_stand_in_put(int fd)
+{
+	int e = errno;
+	NEXT(close)(fd);
+	errno = e;
+}
+
+int shim_at_begin(int dirfd, const char *path, int *kfd)
+{
+	int fd;
+	int r = shim_path_sock(path, &fd);
+	if (r < 0)
+		return r;
+	*kfd = dirfd;
+	if (dirfd == AT_FDCWD || !shim_is_sock(dirfd))
+		return 0;
+	*kfd = shim_stand_in();
+	return *kfd < 0 ? *kfd : 0;
+}
+
+void shim_at_end(int dirfd, int kfd)
+{
+	if (kfd != dirfd)
+		shim_stand_in_put(kfd);
 }

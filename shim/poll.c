@@ -15,15 +15,21 @@ static const struct timespec *ms_timeout(int ms, struct timespec *ts)
 	return ts;
 }
 
-/* 1 if an entry of @fds names a usock fd. An array that fails the library's pointer test is
- * left to libc, where the kernel answers EFAULT. */
+/* 1 if an entry of @fds names a usock fd. An array that cannot be read is left to libc,
+ * where the kernel answers EFAULT. */
 static int pollfds_have_usock(const struct pollfd *fds, nfds_t n)
 {
-	if (n > SIZE_MAX / sizeof(*fds) || !shim_ptr_ok(fds, n * sizeof(*fds)))
+	if (!shim_may_have_fds() || n > SIZE_MAX / sizeof(*fds))
 		return 0;
-	for (nfds_t i = 0; i < n; i++)
-		if (usock_is_fd(fds[i].fd))
-			return 1;
+	struct pollfd buf[32];
+	for (nfds_t i = 0; i < n; i += 32) {
+		size_t c = n - i < 32 ? (size_t)(n - i) : 32;
+		if (usock_copy_from_user(buf, fds + i, c * sizeof(*buf)) < 0)
+			return 0;
+		for (size_t j = 0; j < c; j++)
+			if (usock_is_fd(buf[j].fd))
+				return 1;
+	}
 	return 0;
 }
 
@@ -66,21 +72,22 @@ SHIM_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec 
 }
 
 /* 1 if a bit below @nfds in any of the sets names a usock fd; reads the sets word by word
- * as the kernel does (core_sys_select()), only if they pass the pointer test. */
+ * as the kernel does (core_sys_select()). Sets that cannot be read are left to libc. */
 static int fdsets_have_usock(int nfds, fd_set *r, fd_set *w, fd_set *e)
 {
-	if (nfds <= 0)
+	if (nfds <= 0 || !shim_may_have_fds())
 		return 0;
 	size_t words = ((size_t)nfds + NFDBITS - 1) / NFDBITS;
 	fd_set *sets[3] = {r, w, e};
-	for (int s = 0; s < 3; s++)
-		if (sets[s] && !shim_ptr_ok(sets[s], words * sizeof(fd_mask)))
-			return 0;
 	for (size_t i = 0; i < words; i++) {
-		fd_mask m = 0;
-		for (int s = 0; s < 3; s++)
-			if (sets[s])
-				m |= __FDS_BITS(sets[s])[i];
+		fd_mask m = 0, part;
+		for (int s = 0; s < 3; s++) {
+			if (!sets[s])
+				continue;
+			if (usock_copy_from_user(&part, &__FDS_BITS(sets[s])[i], sizeof(part)) < 0)
+				return 0;
+			m |= part;
+		}
 		if (i == words - 1 && nfds % NFDBITS)
 			m &= ((fd_mask)1 << (nfds % NFDBITS)) - 1;
 		for (; m; m &= m - 1)
@@ -97,21 +104,22 @@ SHIM_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval
 	if (!fdsets_have_usock(nfds, r, w, e))
 		return NEXT(select)(nfds, r, w, e, tv);
 	struct timespec ts;
+	struct timeval ktv;
 	if (tv) {
-		if (!shim_ptr_ok(tv, sizeof(*tv)))
+		if (usock_copy_from_user(&ktv, tv, sizeof(ktv)) < 0)
 			return (int)ret_errno(-EFAULT);
-		if (tv->tv_sec < 0 || tv->tv_usec < 0)
+		if (ktv.tv_sec < 0 || ktv.tv_usec < 0)
 			return (int)ret_errno(-EINVAL);
-		if (tv->tv_usec / 1000000 > LONG_MAX - tv->tv_sec)
+		if (ktv.tv_usec / 1000000 > LONG_MAX - ktv.tv_sec)
 			ts = (struct timespec){LONG_MAX, 999999999};
 		else
-			ts = (struct timespec){tv->tv_sec + tv->tv_usec / 1000000,
-			                       (tv->tv_usec % 1000000) * 1000};
+			ts = (struct timespec){ktv.tv_sec + ktv.tv_usec / 1000000,
+			                       (ktv.tv_usec % 1000000) * 1000};
 	}
 	int n = usock_pselect(nfds, r, w, e, tv ? &ts : NULL, NULL, 1);
-	if (tv) {
-		tv->tv_sec = ts.tv_sec;
-		tv->tv_usec = ts.tv_nsec / 1000;
+	if (tv) { /* the time left; a timeval that cannot be written keeps the result */
+		ktv = (struct timeval){ts.tv_sec, ts.tv_nsec / 1000};
+		usock_copy_to_user(tv, &ktv, sizeof(ktv));
 	}
 	return (int)ret_errno(n);
 }

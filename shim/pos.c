@@ -1,7 +1,8 @@
 /* pos.c: calls that take a file position, and sendfile. A socket has no position, so on a
  * usock fd these give what Linux gives for a socket: ESPIPE (EINVAL first for a negative
  * offset, ksys_pread64()); preadv2/pwritev2 at offset -1 are readv/writev with RWF_* flags.
- * sendfile into a usock socket copies through usock_sendfile(); from one, Linux refuses. */
+ * sendfile into a usock socket copies through usock_sendfile(); from one, only a pipe takes
+ * it (splice.c). */
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/sendfile.h>
@@ -136,9 +137,10 @@ SHIM_EXPORT off64_t lseek64(int fd, off64_t off, int whence)
 }
 
 /* sendfile() with a socket as input, as do_sendfile(): ESPIPE with an offset, then the
- * output fd's checks (EBADF unless open for writing), then EINVAL: splice needs a regular
- * file or block device to read from. */
-static long sendfile_from_sock(int out_fd, const off_t *off)
+ * output fd's checks (EBADF unless open for writing); into a pipe it is splice()
+ * (splice_file_to_pipe()), anything else EINVAL: splice needs a regular file or block
+ * device to read from. */
+static long sendfile_from_sock(int out_fd, int in_fd, const off_t *off, size_t count)
 {
 	if (off)
 		return -ESPIPE;
@@ -147,13 +149,13 @@ static long sendfile_from_sock(int out_fd, const off_t *off)
 	int fl = NEXT(fcntl)(out_fd, F_GETFL);
 	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
-	return -EINVAL;
+	return shim_splice(in_fd, NULL, out_fd, NULL, count, 0); /* EINVAL unless a pipe */
 }
 
 SHIM_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *off, size_t count)
 {
 	if (usock_is_fd(in_fd))
-		return ret_errno(sendfile_from_sock(out_fd, off));
+		return ret_errno(sendfile_from_sock(out_fd, in_fd, off, count));
 	if (!usock_is_fd(out_fd))
 		return NEXT(sendfile)(out_fd, in_fd, off, count);
 	return ret_errno(usock_sendfile(out_fd, in_fd, off, count));

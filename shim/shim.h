@@ -42,13 +42,41 @@ int shim_stack(struct usock_stack **out);
 int shim_may_have_fds(void);
 void shim_note_fds(void);
 
+/* 1 if @fd is a usock socket. (A usock epoll instance is a kernel epoll fd: the kernel
+ * answers every call on it but the epoll ones.) path.c */
+int shim_is_sock(int fd);
+
 /* The usock fd that @path names through /proc/self/fd/N, /proc/<pid>/fd/N,
  * /proc/thread-self/fd/N or /dev/fd/N, or -1. @path must be readable (path.c). */
 int shim_path_fd(const char *path);
-/* @path given with a usock fd as dirfd: 1 if the call is about the fd itself (empty path and
- * AT_EMPTY_PATH in @flags), 0 for an absolute path (dirfd unused), else -ENOTDIR (a socket
- * is no directory), -ENOENT or -EFAULT. */
-int shim_at_usock_dir(const char *path, int flags);
+/* Where @path leads through a usock socket's magic link, checked before a call: 0 nowhere
+ * special, 1 to the socket itself (*@fd set; the link is followed), -ENOTDIR if it goes on
+ * below the socket ("/proc/self/fd/N/x": a socket is no directory). Reads @path only in a
+ * process that may hold usock fds, and only if it passes shim_ptr_ok(). */
+int shim_path_sock(const char *path, int *fd);
+/* 1 if @path (readable or not) is "" (the call is about the dirfd itself with AT_EMPTY_PATH). */
+int shim_path_empty(const char *path);
+
+/* A stand-in for a usock socket in a call the kernel must answer as for a socket: a fresh
+ * eventfd, which the kernel treats as it treats a socket wherever a call wants a regular
+ * file, a directory or a pipe (as a dirfd, relative paths give ENOTDIR; ftruncate, fallocate,
+ * mmap... fail the same way, after the same argument checks). Never pass it where the call
+ * would act on it (AT_EMPTY_PATH). Returns the fd or -errno; shim_stand_in_put() closes it
+ * and keeps errno. */
+int shim_stand_in(void);
+void shim_stand_in_put(int fd);
+/* Before a *at call: -ENOTDIR if @path goes below a usock socket (shim_path_sock()), else 0
+ * with *@kfd the dirfd to give the kernel: @dirfd, or a stand-in if @dirfd is a usock
+ * socket (or -errno if none can be made). shim_at_end() puts the stand-in back. */
+int shim_at_begin(int dirfd, const char *path, int *kfd);
+void shim_at_end(int dirfd, int kfd);
+
+/* splice(2) with a usock socket on one side (splice.c): -errno or the bytes moved. */
+ssize_t shim_splice(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size_t len,
+                    unsigned flags);
+
+/* The socket's filesystem facts (SOCKFS_MAGIC) for fstatfs/statfs of a usock socket. */
+int shim_sock_statfs(int fd, struct statfs *sf);
 
 /* The cheap test the library applies to user pointers (sock.c uaccess_ok()): used before
  * the shim reads user memory itself (poll/select sets), so a bad pointer gives EFAULT

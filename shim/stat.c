@@ -2,7 +2,8 @@
  * (S_IFSOCK). A path through /proc/self/fd/N, /proc/<pid>/fd/N, /proc/thread-self/fd/N or
  * /dev/fd/N reaches the fd's kernel placeholder (the root directory): the kernel call runs
  * first, which checks the pointers, then its answer is replaced with what Linux's magic
- * link gives for a socket (which paths: path.c). Also the pre-2.33 glibc ABI (__fxstat...),
+ * link gives for a socket (which paths: path.c), ENOTDIR for a path below one. A usock
+ * socket as dirfd gets a stand-in (path.c). Also the pre-2.33 glibc ABI (__fxstat...),
  * forwarded. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,11 +15,21 @@
 
 _Static_assert(sizeof(struct stat) == sizeof(struct stat64), "stat64 is stat on LP64");
 
+/* A path below a socket's link: ENOTDIR, unless the kernel found the pointer bad. */
+static int below_fix(int r, const char *path)
+{
+	int fd;
+	if ((r < 0 && errno == EFAULT) || shim_path_sock(path, &fd) >= 0)
+		return r;
+	return (int)ret_errno(-ENOTDIR);
+}
+
 /* Makes a kernel answer about the placeholder into the socket's: through the link, the
  * socket itself; the link itself is lrwx------ for a socket (open for read and write). */
 static int stat_fix(int r, const char *path, struct stat *st, int follow)
 {
 	int fd;
+	r = below_fix(r, path);
 	if (r < 0 || (fd = shim_path_fd(path)) < 0)
 		return r;
 	if (!follow) {
@@ -45,14 +56,22 @@ SHIM_EXPORT int lstat(const char *path, struct stat *st)
 	return stat_fix(NEXT(lstat)(path, st), path, st, 0);
 }
 
+/* With a usock socket as dirfd: the socket itself for "" with AT_EMPTY_PATH, else the
+ * kernel's answer with a stand-in dirfd (path.c). */
+static int at_self(int dirfd, const char *path, int flags)
+{
+	return (flags & AT_EMPTY_PATH) && shim_is_sock(dirfd) && shim_path_empty(path);
+}
+
 SHIM_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
-	if (usock_is_fd(dirfd)) {
-		int r = shim_at_usock_dir(path, flags);
-		if (r != 0)
-			return (int)ret_errno(r < 0 ? r : usock_fstat(dirfd, st));
-	}
-	int r = NEXT(fstatat)(dirfd, path, st, flags);
+	if (at_self(dirfd, path, flags))
+		return (int)ret_errno(usock_fstat(dirfd, st));
+	int kfd, r = shim_at_begin(dirfd, "", &kfd);
+	if (r < 0)
+		return (int)ret_errno(r);
+	r = NEXT(fstatat)(kfd, path, st, flags);
+	shim_at_end(dirfd, kfd);
 	return stat_fix(r, path, st, !(flags & AT_SYMLINK_NOFOLLOW));
 }
 
@@ -108,13 +127,13 @@ static int statx_sock(int fd, struct statx *stx)
 
 SHIM_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *stx)
 {
-	if (usock_is_fd(dirfd)) {
-		int r = shim_at_usock_dir(path, flags);
-		if (r != 0)
-			return (int)ret_errno(r < 0 ? r : statx_sock(dirfd, stx));
-	}
-	int r = NEXT(statx)(dirfd, path, flags, mask, stx);
-	int fd;
+	if (at_self(dirfd, path, flags))
+		return (int)ret_errno(statx_sock(dirfd, stx));
+	int fd, kfd, r = shim_at_begin(dirfd, "", &kfd);
+	if (r < 0)
+		return (int)ret_errno(r);
+	r = below_fix(NEXT(statx)(kfd, path, flags, mask, stx), path);
+	shim_at_end(dirfd, kfd);
 	if (r < 0 || (fd = shim_path_fd(path)) < 0)
 		return r;
 	if (flags & AT_SYMLINK_NOFOLLOW) {
@@ -129,6 +148,7 @@ static ssize_t link_fix(ssize_t r, const char *path, char *buf, size_t size)
 {
 	int fd;
 	struct stat st;
+	r = below_fix((int)r, path);
 	if (r < 0 || (fd = shim_path_fd(path)) < 0 || usock_fstat(fd, &st) < 0 ||
 	    !S_ISSOCK(st.st_mode))
 		return r;
@@ -146,12 +166,12 @@ SHIM_EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
 
 SHIM_EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
 {
-	if (usock_is_fd(dirfd)) {
-		int r = shim_at_usock_dir(path, 0);
-		if (r != 0)
-			return ret_errno(r);
-	}
-	return link_fix(NEXT(readlinkat)(dirfd, path, buf, size), path, buf, size);
+	int kfd, r = shim_at_begin(dirfd, "", &kfd);
+	if (r < 0)
+		return ret_errno(r);
+	ssize_t n = NEXT(readlinkat)(kfd, path, buf, size);
+	shim_at_end(dirfd, kfd);
+	return link_fix(n, path, buf, size);
 }
 
 SHIM_EXPORT ssize_t __readlink_chk(const char *path, char *buf, size_t size, size_t buflen)

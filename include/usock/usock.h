@@ -95,6 +95,13 @@ USOCK_API int usock_dup3(int oldfd, int newfd, int flags); /* flags -1: dup2 sem
 USOCK_API int usock_fcntl(int fd, int cmd, unsigned long arg);
 USOCK_API int usock_ioctl(int fd, unsigned long req, void *arg);
 USOCK_API int usock_fstat(int fd, struct stat *st);
+/* The socket's inode, as Linux's sockfs keeps it and fstat() shows it: fchmod(2),
+ * fchown(2) (-1 keeps an id), utimensat(2) on the fd itself (@times NULL: now), and the
+ * faccessat(2) check of the fd itself (@flags: AT_EACCESS...). Same permission rules. */
+USOCK_API int usock_fchmod(int fd, mode_t mode);
+USOCK_API int usock_fchown(int fd, uid_t uid, gid_t gid);
+USOCK_API int usock_futimens(int fd, const struct timespec times[2]);
+USOCK_API int usock_faccess(int fd, int mode, int flags);
 
 /* Readiness over any mix of kernel and usock fds. @timeout NULL blocks. */
 USOCK_API int usock_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
@@ -105,6 +112,20 @@ USOCK_API int usock_epoll_create1(int flags);
 USOCK_API int usock_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 USOCK_API int usock_epoll_pwait2(int epfd, struct epoll_event *evs, int maxevents,
                                  const struct timespec *timeout, const sigset_t *sigmask);
+
+/* Bad user pointers give -EFAULT: usock's SIGSEGV/SIGBUS handler, installed with the first
+ * stack or epoll instance, turns a fault inside usock's copy of user memory into an error
+ * and hands every other fault to the program's own disposition, kept aside. The shim sends
+ * the program's sigaction()/signal() of SIGSEGV and SIGBUS here: @act (if any) becomes the
+ * program's disposition and *@old (if any) receives the previous one, while usock's handler
+ * stays in front. @next is libc's sigaction returning 0 or -errno: used for other signals
+ * and before the handler is installed. Async-signal-safe. Returns 0 or -errno. */
+USOCK_API int usock_fault_sigaction(int sig, const struct sigaction *act, struct sigaction *old,
+                                    int (*next)(int, const struct sigaction *, struct sigaction *));
+/* The same fault-safe copies for an embedder or the shim reading or writing a caller's
+ * memory itself (poll sets before routing): 0, or -EFAULT where the kernel would say so. */
+USOCK_API int usock_copy_from_user(void *dst, const void *src, size_t n);
+USOCK_API int usock_copy_to_user(void *dst, const void *src, size_t n);
 
 #ifdef __cplusplus
 }

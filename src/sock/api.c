@@ -78,10 +78,6 @@ int usock_socketpair(struct usock_stack *ust, int domain, int type, int protocol
 	stack_unlock(st);
 	if (r < 0)
 		goto put_b;
-	if (!uaccess_ok(sv, 2 * sizeof(int))) {
-		r = -EFAULT;
-		goto put_b;
-	}
 	int fa = sock_install(a, type);
 	if (fa < 0) {
 		stack_lock(st);
@@ -94,8 +90,12 @@ int usock_socketpair(struct usock_stack *ust, int domain, int type, int protocol
 		usock_close(fa);
 		return fb;
 	}
-	sv[0] = fa;
-	sv[1] = fb;
+	int fds[2] = {fa, fb};
+	if (copy_to_user(sv, fds, sizeof(fds)) < 0) {
+		usock_close(fa); /* the kernel installs only after put_user() succeeded */
+		usock_close(fb);
+		return -EFAULT;
+	}
 	return 0;
 put_b:
 	stack_lock(st);
@@ -108,37 +108,6 @@ put_a:
 	return r;
 }
 
-/* Copies a user sockaddr into @ss after the checks of move_addr_to_kernel(). */
-static int addr_in(const struct sockaddr *addr, socklen_t len, struct sockaddr_storage *ss)
-{
-	if ((int)len < 0 || len > sizeof(*ss))
-		return -EINVAL;
-	if (len && !uaccess_ok(addr, len))
-		return -EFAULT;
-	memset(ss, 0, sizeof(*ss));
-	uaccess_copy_in(ss, addr, len);
-	return 0;
-}
-
-/* Copies an address out as move_addr_to_user(): truncates, reports the true length. */
-static int addr_out(const struct sockaddr_storage *ss, socklen_t klen, struct sockaddr *addr,
-                    socklen_t *len)
-{
-	if (!uaccess_ok(len, sizeof(*len)))
-		return -EFAULT;
-	int ulen = (int)*len;
-	if (ulen < 0)
-		return -EINVAL;
-	if ((socklen_t)ulen > klen)
-		ulen = (int)klen;
-	if (ulen && !uaccess_ok(addr, (size_t)ulen))
-		return -EFAULT;
-	if (ulen)
-		memcpy(addr, ss, (size_t)ulen);
-	*len = klen;
-	return 0;
-}
-
 int usock_bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct sockaddr_storage ss;
@@ -146,7 +115,7 @@ int usock_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	int r = sock_file(fd, &f);
 	if (r < 0)
 		return r;
-	r = addr_in(addr, len, &ss);
+	r = move_addr_to_kernel(addr, len, &ss);
 	if (r == 0) {
 		struct sock *sk = f->sk;
 		stack_lock(sk->st);
@@ -191,7 +160,7 @@ int usock_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	stack_unlock(sk->st);
 	file_put(f);
 	if (r == 0 && addr)
-		r = addr_out(&ss, klen, addr, len);
+		r = move_addr_to_user(&ss, klen, addr, len);
 	if (r < 0) {
 		if (nsk) {
 			stack_lock(nsk->st);
@@ -210,7 +179,7 @@ int usock_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	int r = sock_file(fd, &f);
 	if (r < 0)
 		return r;
-	r = addr_in(addr, len, &ss);
+	r = move_addr_to_kernel(addr, len, &ss);
 	if (r == 0) {
 		struct sock *sk = f->sk;
 		stack_lock(sk->st);
@@ -234,7 +203,7 @@ static int getname(int fd, struct sockaddr *addr, socklen_t *len, int peer)
 	r = sk->ops->getname(sk, &ss, &klen, peer);
 	stack_unlock(sk->st);
 	file_put(f);
-	return r < 0 ? r : addr_out(&ss, klen, addr, len);
+	return r < 0 ? r : move_addr_to_user(&ss, klen, addr, len);
 }
 
 int usock_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
@@ -275,11 +244,7 @@ int usock_setsockopt(int fd, int level, int name, const void *val, socklen_t len
 		file_put(f);
 		return -EINVAL;
 	}
-	if (len && !uaccess_ok(val, len)) {
-		file_put(f);
-		return -EFAULT;
-	}
-	struct sock *sk = f->sk;
+	struct sock *sk = f->sk; /* @val is read by the option's handler */
 	stack_lock(sk->st);
 	if (level == SOL_SOCKET)
 		r = sock_setsockopt(sk, name, val, len);
@@ -296,25 +261,23 @@ int usock_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	int r = sock_file(fd, &f);
 	if (r < 0)
 		return r;
-	if (!uaccess_ok(len, sizeof(*len))) {
+	socklen_t klen;
+	if (copy_from_user(&klen, len, sizeof(klen)) < 0)
+		r = -EFAULT;
+	else if ((int)klen < 0)
+		r = -EINVAL;
+	if (r < 0) {
 		file_put(f);
-		return -EFAULT;
-	}
-	if ((int)*len < 0) {
-		file_put(f);
-		return -EINVAL;
-	}
-	if (*len && !uaccess_ok(val, *len)) {
-		file_put(f);
-		return -EFAULT;
+		return r;
 	}
 	struct sock *sk = f->sk;
 	stack_lock(sk->st);
 	if (level == SOL_SOCKET)
-		r = sock_getsockopt(sk, name, val, len);
+		r = sock_getsockopt(sk, name, val, &klen);
 	else
-		r = sk->ops->getsockopt(sk, level, name, val, len);
+		r = sk->ops->getsockopt(sk, level, name, val, &klen);
 	stack_unlock(sk->st);
 	file_put(f);
-	return r;
+	/* the value went out in the handler; the length follows it */
+	return r < 0 ? r : copy_to_user(len, &klen, sizeof(klen));
 }

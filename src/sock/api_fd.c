@@ -1,4 +1,5 @@
-/* api_fd.c: fd-level calls on usock fds: close, close_range, dup*, fcntl, ioctl, fstat.
+/* api_fd.c: fd-level calls on usock fds: close, close_range, dup*, fcntl, ioctl, fstat
+ * (the inode's part of fstat, fchmod... and record locks: api_inode.c).
  * The kernel placeholder fd carries the number and FD_CLOEXEC; the ufile carries the
  * open-file state (O_NONBLOCK, O_ASYNC, SIGIO owner). */
 #include <errno.h>
@@ -136,26 +137,23 @@ static pid_t file_getown(const struct ufile *f)
 
 static int fcntl_owner(struct ufile *f, int cmd, unsigned long arg)
 {
-	struct f_owner_ex *ex = (struct f_owner_ex *)arg;
+	struct f_owner_ex *uex = (struct f_owner_ex *)arg, ex;
 	switch (cmd) {
 	case F_SETOWN:
 		return file_setown(f, F_OWNER_PID, (pid_t)(int)arg);
 	case F_GETOWN:
 		return file_getown(f);
 	case F_SETOWN_EX:
-		if (!uaccess_ok(ex, sizeof(*ex)))
+		if (copy_from_user(&ex, uex, sizeof(ex)) < 0)
 			return -EFAULT;
-		if (ex->type != F_OWNER_TID && ex->type != F_OWNER_PID && ex->type != F_OWNER_PGRP)
+		if (ex.type != F_OWNER_TID && ex.type != F_OWNER_PID && ex.type != F_OWNER_PGRP)
 			return -EINVAL;
-		if (ex->pid < 0)
+		if (ex.pid < 0)
 			return -ESRCH; /* no negation here: find_vpid() of a negative id */
-		return file_setown(f, ex->type, ex->pid);
+		return file_setown(f, ex.type, ex.pid);
 	case F_GETOWN_EX:
-		if (!uaccess_ok(ex, sizeof(*ex)))
-			return -EFAULT;
-		ex->type = f->own.type;
-		ex->pid = f->own.pid;
-		return 0;
+		ex = (struct f_owner_ex){.type = f->own.type, .pid = f->own.pid};
+		return copy_to_user(uex, &ex, sizeof(ex));
 	case F_SETSIG:
 		if (arg > 64)
 			return -EINVAL;
@@ -213,13 +211,15 @@ int usock_fcntl(int fd, int cmd, unsigned long arg)
 		break;
 	case F_GETFD:
 	case F_SETFD:
+		r = SYS3(SYS_fcntl, fd, cmd, arg); /* per-fd state lives on the placeholder */
+		break;
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
 	case F_OFD_GETLK:
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW:
-		r = SYS3(SYS_fcntl, fd, cmd, arg); /* per-fd state lives on the placeholder */
+		r = f->kind == UFILE_SOCK ? file_lock(f, cmd, arg) : SYS3(SYS_fcntl, fd, cmd, arg);
 		break;
 	default:
 		r = -EINVAL;
@@ -231,27 +231,25 @@ int usock_fcntl(int fd, int cmd, unsigned long arg)
 
 static int ioctl_file(struct ufile *f, int fd, unsigned long req, void *arg)
 {
-	int *ip = arg;
+	int v;
 	switch (req) {
 	case FIONBIO:
 	case FIOASYNC:
-		if (!uaccess_ok(ip, sizeof(int)))
+		if (copy_from_user(&v, arg, sizeof(v)) < 0)
 			return -EFAULT;
 		unsigned bit = req == FIONBIO ? O_NONBLOCK : O_ASYNC, fl;
 		fl = atomic_load(&f->fl);
-		file_set_async(f, fd, *ip ? fl | bit : fl & ~bit);
+		file_set_async(f, fd, v ? fl | bit : fl & ~bit);
 		return 0;
 	case FIOSETOWN:
 	case SIOCSPGRP:
-		if (!uaccess_ok(ip, sizeof(int)))
+		if (copy_from_user(&v, arg, sizeof(v)) < 0)
 			return -EFAULT;
-		return file_setown(f, F_OWNER_PID, *ip);
+		return file_setown(f, F_OWNER_PID, v);
 	case FIOGETOWN:
 	case SIOCGPGRP:
-		if (!uaccess_ok(ip, sizeof(int)))
-			return -EFAULT;
-		*ip = file_getown(f);
-		return 0;
+		v = file_getown(f);
+		return copy_to_user(arg, &v, sizeof(v));
 	case FIOCLEX:
 	case FIONCLEX:
 		return (int)SYS3(SYS_fcntl, fd, F_SETFD, req == FIOCLEX ? FD_CLOEXEC : 0);
@@ -284,18 +282,13 @@ int usock_fstat(int fd, struct stat *st)
 		file_put(f);
 		return (int)SYS2(SYS_fstat, fd, st);
 	}
-	if (!uaccess_ok(st, sizeof(*st))) {
-		file_put(f);
-		return -EFAULT;
-	}
-	memset(st, 0, sizeof(*st));
-	st->st_mode = S_IFSOCK | 0777;
-	st->st_nlink = 1;
-	st->st_dev = 8; /* sockfs is an anonymous device */
-	st->st_ino = (ino_t)((uintptr_t)f->sk >> 4);
-	st->st_uid = (uid_t)SYS0(SYS_geteuid);
-	st->st_gid = (gid_t)SYS0(SYS_getegid);
-	st->st_blksize = 4096;
+	struct stat k;
+	memset(&k, 0, sizeof(k));
+	k.st_nlink = 1;
+	k.st_dev = 8; /* sockfs is an anonymous device */
+	k.st_ino = (ino_t)((uintptr_t)f->sk >> 4);
+	k.st_blksize = 4096;
+	file_inode_stat(f, &k); /* mode, owner, times */
 	file_put(f);
-	return 0;
+	return copy_to_user(st, &k, sizeof(k)); /* cp_new_stat() */
 }

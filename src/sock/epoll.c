@@ -122,21 +122,26 @@ static void epi_queue_if_ready(struct epitem *it)
 		epi_queue(it->ep, it);
 }
 
-/* Polls @it, which sits on the caller's private list. With @out: reports it there if it
- * has events (oneshot disarms, level-triggered goes back to the ready tail, edge-triggered
- * waits for the next wake) and takes it off the list. Without: only drops it if it has
- * none (ep_eventpoll_poll). Returns 1 if it has events. ep->mtx held. */
+/* Polls @it, which sits on the caller's private list. With @out (user memory): reports it
+ * there if it has events (oneshot disarms, level-triggered goes back to the ready tail,
+ * edge-triggered waits for the next wake) and takes it off the list. Without: only drops
+ * it if it has none (ep_eventpoll_poll). Returns 1 if it has events, 0, or -EFAULT when
+ * @out cannot be written (it stays listed, as ep_send_events() puts it back). ep->mtx held. */
 static int epi_collect(struct epoll *ep, struct epitem *it, struct epoll_event *out)
 {
 	struct sock *sk = it->f->sk;
 	ulock_lock(&sk->st->lock);
 	uint32_t m = sk->ops->poll(sk) & it->events;
 	ulock_lock(&ep->lock);
-	if (!m || out)
-		list_del(&it->rdl);
+	int r = m != 0;
 	if (m && out) {
-		out->events = m;
-		out->data.u64 = it->data;
+		struct epoll_event ev = {.events = m, .data.u64 = it->data};
+		if (copy_to_user(out, &ev, sizeof(ev)) < 0)
+			r = -EFAULT;
+	}
+	if (r >= 0 && (!m || out))
+		list_del(&it->rdl);
+	if (r > 0 && out) {
 		if (it->events & EPOLLONESHOT)
 			it->events &= EP_PRIVATE_BITS;
 		else if (!(it->events & EPOLLET))
@@ -144,13 +149,13 @@ static int epi_collect(struct epoll *ep, struct epitem *it, struct epoll_event *
 	}
 	ulock_unlock(&ep->lock);
 	ulock_unlock(&sk->st->lock);
-	return m != 0;
+	return r;
 }
 
 /* Walks the ready list once: up to @max events into @out, or with @out NULL stops at the
  * first item that really is ready. With @drain, a list found empty clears the eventfd (a
  * busy loop that keeps finding events leaves it set, saving two system calls a round).
- * Returns the events written (or 1/0). ep->mtx held. */
+ * Returns the events written (or 1/0), or -EFAULT if none could be. ep->mtx held. */
 static int ep_scan(struct epoll *ep, struct epoll_event *out, int max, int drain)
 {
 	struct list tx;
@@ -158,18 +163,19 @@ static int ep_scan(struct epoll *ep, struct epoll_event *out, int max, int drain
 	ulock_lock(&ep->lock);
 	list_splice_head(&tx, &ep->ready);
 	ulock_unlock(&ep->lock);
-	int n = 0;
+	int n = 0, r = 0;
 	struct list *pos;
 	while (n < max && (pos = list_first(&tx)) != NULL) {
 		struct epitem *it = container_of(pos, struct epitem, rdl);
-		if (epi_collect(ep, it, out ? &out[n] : NULL))
-			n++;
+		if ((r = epi_collect(ep, it, out ? &out[n] : NULL)) < 0)
+			break;
+		n += r;
 	}
 	ulock_lock(&ep->lock);
 	list_splice_head(&ep->ready, &tx);
-	ep_sync(ep, drain && !n);
+	ep_sync(ep, drain && !n && r >= 0);
 	ulock_unlock(&ep->lock);
-	return n;
+	return n ? n : r < 0 ? r : 0;
 }
 
 static void ep_refresh(struct epoll *ep, int depth)
@@ -356,11 +362,8 @@ static int ep_ctl_usock(int epfd, struct ufile *ef, int op, int fd, struct ufile
                         const struct epoll_event *uev)
 {
 	struct epoll_event ev = {0};
-	if (op != EPOLL_CTL_DEL) {
-		if (!uaccess_ok(uev, sizeof(*uev)))
-			return -EFAULT;
-		ev = *uev;
-	}
+	if (op != EPOLL_CTL_DEL && copy_from_user(&ev, uev, sizeof(ev)) < 0)
+		return -EFAULT;
 	if ((!ef && !kfd_is_open(epfd)) || (!tf && !kfd_is_open(fd)))
 		return -EBADF;
 	if (!tf && !kfd_can_poll(fd))
@@ -414,10 +417,16 @@ static int ep_kernel_wait(int epfd, struct epoll_event *evs, int max, const stru
                           const sigset_t *mask, int *woke)
 {
 	long r = sys_epoll_pwait2(epfd, evs, max, ts, mask);
+	struct epoll_event ev;
 	for (long i = 0; i < r; i++) {
-		if (evs[i].data.u64 != EP_EFD_DATA)
+		if (copy_from_user(&ev, &evs[i], sizeof(ev)) < 0)
+			return -EFAULT; /* unmapped since the kernel wrote it */
+		if (ev.data.u64 != EP_EFD_DATA)
 			continue;
-		memmove(&evs[i], &evs[i + 1], (size_t)(r - i - 1) * sizeof(*evs));
+		for (long j = i + 1; j < r; j++)
+			if (copy_from_user(&ev, &evs[j], sizeof(ev)) < 0 ||
+			    copy_to_user(&evs[j - 1], &ev, sizeof(ev)) < 0)
+				return -EFAULT;
 		*woke = 1;
 		return (int)(r - 1);
 	}
@@ -454,8 +463,11 @@ static int ep_wait(struct epoll *ep, int epfd, struct epoll_event *evs, int max,
 		if (kfirst && (n = ep_kernel_wait(epfd, evs, max, &zero, NULL, &woke)) < 0)
 			return n;
 		ulock_lock(&ep->mtx);
-		n += ep_scan(ep, evs + n, max - n, !ts_is_zero(ts));
+		int got = ep_scan(ep, evs + n, max - n, !ts_is_zero(ts));
 		ulock_unlock(&ep->mtx);
+		if (got < 0)
+			return n ? n : got;
+		n += got;
 		if (n == max && !kfirst && has_kernel)
 			atomic_store_explicit(&ep->kernel_turn, 1, memory_order_relaxed);
 		if (n == max || (n > 0 && (kfirst || !has_kernel)))
@@ -475,9 +487,11 @@ int usock_epoll_pwait2(int epfd, struct epoll_event *evs, int maxevents,
 	struct ufile *f = fd_get(epfd);
 	if (!f)
 		return (int)sys_epoll_pwait2(epfd, evs, maxevents, timeout, sigmask);
-	int r = ts_check(timeout);
-	if (r == 0 && sigmask && !uaccess_ok(sigmask, KSIGSET_BYTES))
-		r = -EFAULT;
+	struct timespec kts;
+	uint64_t kmask;
+	int r = ts_get(timeout, &kts, &timeout);
+	if (r == 0)
+		r = sigmask_get(sigmask, &kmask, &sigmask);
 	if (r == 0 && (maxevents <= 0 || (size_t)maxevents > INT_MAX / sizeof(*evs)))
 		r = -EINVAL;
 	if (r == 0 && !uaccess_ok(evs, (size_t)maxevents * sizeof(*evs)))
@@ -534,6 +548,7 @@ int usock_epoll_create1(int flags)
 {
 	if (flags & ~EPOLL_CLOEXEC)
 		return -EINVAL;
+	uaccess_init(); /* waits write events to user memory */
 	long kfd = SYS1(SYS_epoll_create1, flags);
 	if (kfd < 0)
 		return (int)kfd;

@@ -26,6 +26,7 @@ struct ufile *file_new_sock(struct sock *sk, unsigned fl)
 	f->kind = UFILE_SOCK;
 	atomic_init(&f->fl, 0);
 	f->sk = sk;
+	file_inode_init(&f->ino);
 	sk->file = f;
 	f->own = (struct fown){.type = F_OWNER_TID}; /* Linux's PIDTYPE_PID, as F_GETOWN_EX shows */
 	list_init(&f->async_node);

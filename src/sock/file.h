@@ -8,7 +8,9 @@
 #define USOCK_SOCK_FILE_H
 
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "../base/list.h"
 
@@ -18,6 +20,15 @@ struct epoll;
 enum ufile_kind {
 	UFILE_SOCK,
 	UFILE_EPOLL,
+};
+
+/* What Linux keeps in a socket's sockfs inode and fstat() shows: type and permission bits,
+ * owner, times. fchmod(), fchown() and futimens() change it (api_inode.c). */
+struct uinode {
+	mode_t mode;                         /* S_IFSOCK | 0777 at creation */
+	uid_t uid;                           /* the creator's fsuid */
+	gid_t gid;                           /* the creator's fsgid */
+	struct timespec atime, mtime, ctime; /* zero until changed */
 };
 
 /* F_SETOWN / F_SETOWN_EX / F_SETSIG state (Linux: struct fown_struct). */
@@ -34,6 +45,7 @@ struct ufile {
 	struct fown own;          /* (S) of the socket's stack */
 	struct list async_node;   /* (S) on sk->async while O_ASYNC is set */
 	struct sock *sk;          /* (I) UFILE_SOCK: holds one sock reference */
+	struct uinode ino;        /* (S) UFILE_SOCK: the socket's inode */
 	struct epoll *ep;         /* (I) UFILE_EPOLL */
 	struct list epitems;      /* epoll registrations of this file (guarded by epoll_lock) */
 	int sigio_fd;             /* (S) an fd of this file, reported in si_fd */
@@ -71,6 +83,13 @@ int fd_adopt(int fd, struct ufile *f);
 int fd_is_usock(int fd);
 /* The socket file behind @fd with a reference: -EBADF, -ENOTSOCK (api_fd.c). */
 int sock_file_get(int fd, struct ufile **out);
+
+/* The socket inode (api_inode.c): its initial state for a socket made now, the fstat()
+ * fields it sets in @st (mode, owner, times; takes the stack lock), and the record-lock
+ * commands of fcntl() (F_GETLK, F_SETLK, F_OFD_*...) on a socket file. */
+void file_inode_init(struct uinode *ino);
+void file_inode_stat(struct ufile *f, struct stat *st);
+int file_lock(struct ufile *f, int cmd, unsigned long arg);
 
 /* Hook run when the last reference of an epoll-registered file goes (epoll.c). */
 void epoll_file_release(struct ufile *f);

@@ -278,18 +278,26 @@ static int poll_kernel(struct pollfd *fds, nfds_t n, const struct timespec *time
 {
 	struct timespec t;
 	const struct timespec *tp = timeout;
-	if (timeout && uaccess_ok(timeout, sizeof(*timeout))) {
-		t = *timeout; /* the raw call writes the time left back; poll(2) callers never see it */
+	/* the raw call writes the time left back; poll(2) callers never see it. A timeout
+	 * that cannot be read goes as it is, for the kernel to refuse. */
+	if (timeout && copy_from_user(&t, timeout, sizeof(t)) == 0)
 		tp = &t;
-	}
 	return (int)SYS5(SYS_ppoll, fds, n, tp, sigmask, KSIGSET_BYTES);
 }
 
+/* 1 if an entry of the user's @fds names a usock fd; 0 also when the array cannot be read
+ * (the kernel then answers EFAULT). */
 static int poll_has_usock(const struct pollfd *fds, nfds_t n)
 {
-	for (nfds_t i = 0; i < n; i++)
-		if (fds[i].fd >= 0 && fd_is_usock(fds[i].fd))
-			return 1;
+	struct pollfd buf[32];
+	for (nfds_t i = 0; i < n; i += 32) {
+		size_t c = n - i < 32 ? (size_t)(n - i) : 32;
+		if (copy_from_user(buf, fds + i, c * sizeof(*buf)) < 0)
+			return 0;
+		for (size_t j = 0; j < c; j++)
+			if (buf[j].fd >= 0 && fd_is_usock(buf[j].fd))
+				return 1;
+	}
 	return 0;
 }
 
@@ -301,51 +309,58 @@ static long nofile_limit(void)
 	return (long)rl.rlim_cur;
 }
 
-/* Splits the caller's set: usock entries into ps->e, the rest copied into c->k. */
-static void poll_fill(struct pset *ps, struct poll_ctx *c, const struct pollfd *fds)
+/* Splits the caller's set, copied into c->k: usock entries into ps->e, their c->k slots
+ * made -1; kernel fds stay. */
+static void poll_fill(struct pset *ps, struct poll_ctx *c)
 {
 	c->efd_slot = -1;
 	for (nfds_t i = 0; i < c->n; i++) {
-		c->k[i] = (struct pollfd){.fd = fds[i].fd, .events = fds[i].events};
-		struct ufile *f = fds[i].fd >= 0 ? fd_get(fds[i].fd) : NULL;
+		struct pollfd *p = &c->k[i];
+		p->revents = 0;
+		struct ufile *f = p->fd >= 0 ? fd_get(p->fd) : NULL;
 		if (!f) {
-			ps->has_kernel |= fds[i].fd >= 0;
+			ps->has_kernel |= p->fd >= 0;
 			continue;
 		}
 		ps->e[ps->n++] = (struct pent){
 		        .f = f,
 		        .key = (int)i,
-		        .interest = (uint16_t)fds[i].events | POLLERR | POLLHUP,
+		        .interest = (uint16_t)p->events | POLLERR | POLLHUP,
 		};
 		if (f->kind == UFILE_EPOLL) {
 			ps->has_kernel = ps->has_epoll = 1;
 			continue;
 		}
 		ps->nsock++;
-		c->k[i].fd = -1;
+		p->fd = -1;
 		if (c->efd_slot < 0)
 			c->efd_slot = (long)i;
 	}
 }
 
-/* do_sys_poll() writes revents back even when interrupted (all zero then). */
-static void poll_finish(const struct pset *ps, const struct poll_ctx *c, struct pollfd *fds, long r)
+/* do_sys_poll() writes revents back, and only them, even when interrupted (all zero then).
+ * Returns 0 or -EFAULT. */
+static int poll_finish(const struct pset *ps, struct poll_ctx *c, struct pollfd *fds, long r)
 {
-	for (nfds_t i = 0; i < c->n; i++)
-		fds[i].revents = r < 0 ? 0 : c->k[i].revents;
+	for (nfds_t i = 0; r < 0 && i < c->n; i++)
+		c->k[i].revents = 0;
 	for (size_t i = 0; r >= 0 && i < ps->n; i++)
 		if (ps->e[i].f->kind == UFILE_SOCK)
-			fds[ps->e[i].key].revents = (short)(ps->e[i].mask & ps->e[i].interest);
+			c->k[ps->e[i].key].revents = (short)(ps->e[i].mask & ps->e[i].interest);
+	for (nfds_t i = 0; i < c->n; i++)
+		if (copy_to_user(&fds[i].revents, &c->k[i].revents, sizeof(short)) < 0)
+			return -EFAULT;
+	return 0;
 }
 
 static int poll_slow(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
                      const sigset_t *sigmask)
 {
-	int r = ts_check(timeout);
-	if (r < 0)
+	struct timespec kts;
+	uint64_t kmask;
+	int r = ts_get(timeout, &kts, &timeout);
+	if (r < 0 || (r = sigmask_get(sigmask, &kmask, &sigmask)) < 0)
 		return r;
-	if (sigmask && !uaccess_ok(sigmask, KSIGSET_BYTES))
-		return -EFAULT;
 	/* The kernel checks RLIMIT_NOFILE itself whenever it is called; an all-usock set is
 	 * checked here, skipping the system call for small sets. */
 	if (n > 64 && (long)n > nofile_limit())
@@ -365,12 +380,15 @@ static int poll_slow(struct pollfd *fds, nfds_t n, const struct timespec *timeou
 	}
 	struct poll_ctx c = {.k = k, .n = n};
 	struct pset ps = {.e = e, .kcall = poll_kcall, .ctx = &c, .efd = -1};
-	poll_fill(&ps, &c, fds);
-	if (ps.nsock && !ts_is_zero(timeout))
-		ps.efd = thread_efd();
-	long res = pset_wait(&ps, timeout, sigmask);
-	if (res >= 0 || res == -EINTR)
-		poll_finish(&ps, &c, fds, res);
+	long res = copy_from_user(k, fds, n * sizeof(*k));
+	if (res == 0) {
+		poll_fill(&ps, &c);
+		if (ps.nsock && !ts_is_zero(timeout))
+			ps.efd = thread_efd();
+		res = pset_wait(&ps, timeout, sigmask);
+		if ((res >= 0 || res == -EINTR) && poll_finish(&ps, &c, fds, res) < 0)
+			res = -EFAULT;
+	}
 	pset_put(&ps);
 	if (k != kbuf) {
 		free(k);
@@ -382,6 +400,7 @@ static int poll_slow(struct pollfd *fds, nfds_t n, const struct timespec *timeou
 int usock_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
                 const sigset_t *sigmask)
 {
+	uaccess_init(); /* an embedder may poll before it made any stack */
 	if (n == 0 || n > INT_MAX / sizeof(*fds) || !uaccess_ok(fds, n * sizeof(*fds)) ||
 	    !poll_has_usock(fds, n))
 		return poll_kernel(fds, n, timeout, sigmask);
@@ -479,49 +498,53 @@ static int sel_trim(int nfds)
 	return max < nfds ? (int)max : nfds;
 }
 
-/* Counts the usock fds in the sets below @n; 0 also when a set cannot be read (then the
- * kernel reports EFAULT). */
+/* Counts the usock fds in the user's sets below @n; 0 also when a set cannot be read (then
+ * the kernel reports EFAULT). Reads the sets in chunks of words, as core_sys_select(). */
 static size_t sel_count_usock(fd_set *const sets[3], int n)
 {
 	size_t words = set_words(n), count = 0;
-	for (int j = 0; j < 3; j++)
-		if (sets[j] && !uaccess_ok(sets[j], words * sizeof(unsigned long)))
-			return 0;
-	for (size_t w = 0; w < words; w++) {
-		unsigned long bits = 0;
-		for (int j = 0; j < 3; j++)
-			bits |= sets[j] ? ((const unsigned long *)sets[j])[w] : 0;
-		if (w == words - 1)
-			bits &= last_word_mask(n);
-		for (; bits; bits &= bits - 1)
-			count += fd_is_usock((int)(w * LONG_BITS) + __builtin_ctzl(bits)) != 0;
+	unsigned long buf[3][16];
+	for (size_t w = 0; w < words; w += 16) {
+		size_t cw = words - w < 16 ? words - w : 16;
+		for (int j = 0; j < 3; j++) {
+			const unsigned long *u = (const unsigned long *)sets[j];
+			memset(buf[j], 0, sizeof(buf[j]));
+			if (u && copy_from_user(buf[j], u + w, cw * sizeof(unsigned long)) < 0)
+				return 0;
+		}
+		for (size_t i = 0; i < cw; i++) {
+			unsigned long bits = buf[0][i] | buf[1][i] | buf[2][i];
+			if (w + i == words - 1)
+				bits &= last_word_mask(n);
+			for (; bits; bits &= bits - 1)
+				count += fd_is_usock((int)((w + i) * LONG_BITS) +
+				                     __builtin_ctzl(bits)) != 0;
+		}
 	}
 	return count;
 }
 
-static int sel_kernel(int nfds, fd_set *const sets[3], struct timespec *timeout,
-                      const sigset_t *sigmask, int update_timeout)
+/* The kernel's select over the user's sets; @kts is usock's copy of the timeout, written
+ * back to @uts when asked (poll_select_finish() ignores a fault there). */
+static int sel_kernel(int nfds, fd_set *const sets[3], struct timespec *kts,
+                      const sigset_t *sigmask, int update_timeout, struct timespec *uts)
 {
 	unsigned long *s[3] = {(unsigned long *)sets[0], (unsigned long *)sets[1],
 	                       (unsigned long *)sets[2]};
-	struct timespec t, *tp = NULL;
-	if (timeout) {
-		t = *timeout;
-		tp = &t;
-	}
-	long r = sys_pselect6(nfds, s, tp, sigmask);
-	if (update_timeout && timeout)
-		*timeout = t;
+	long r = sys_pselect6(nfds, s, kts, sigmask);
+	if (update_timeout && kts)
+		copy_to_user(uts, kts, sizeof(*kts));
 	return (int)r;
 }
 
-/* Moves the usock fds of the sets into ps->e (sockets leave c->in; epoll fds stay). */
-static void sel_fill(struct pset *ps, struct sel_ctx *c, fd_set *const sets[3])
+/* Copies the user's sets in (get_fd_set(): -EFAULT) and moves their usock fds into ps->e
+ * (sockets leave c->in; epoll fds stay). */
+static int sel_fill(struct pset *ps, struct sel_ctx *c, fd_set *const sets[3])
 {
 	size_t words = set_words(c->n);
 	for (int j = 0; j < 3; j++) {
-		if (sets[j])
-			memcpy(c->in[j], sets[j], words * sizeof(unsigned long));
+		if (sets[j] && copy_from_user(c->in[j], sets[j], words * sizeof(unsigned long)) < 0)
+			return -EFAULT;
 		c->in[j][words - 1] &= last_word_mask(c->n);
 	}
 	for (int fd = 0; fd < c->n; fd++) {
@@ -548,34 +571,40 @@ static void sel_fill(struct pset *ps, struct sel_ctx *c, fd_set *const sets[3])
 		for (int j = 0; j < 3; j++)
 			bit_clear(c->in[j], fd);
 	}
+	return 0;
 }
 
-/* Rewrites the sets: the kernel's answer for its fds, ours for the sockets. */
-static void sel_finish(const struct pset *ps, const struct sel_ctx *c, fd_set *const sets[3])
+/* Rewrites the user's sets: the kernel's answer for its fds, ours for the sockets
+ * (set_fd_set(): -EFAULT). */
+static int sel_finish(const struct pset *ps, const struct sel_ctx *c, fd_set *const sets[3])
 {
 	size_t words = set_words(c->n);
-	for (int j = 0; j < 3; j++) {
-		unsigned long *u = (unsigned long *)sets[j];
-		for (size_t w = 0; u && w < words; w++)
-			u[w] = c->out[j][w] & (w == words - 1 ? last_word_mask(c->n) : ~0ul);
-	}
 	static const uint32_t bits[3] = {POLLIN_SET, POLLOUT_SET, POLLEX_SET};
-	for (size_t i = 0; i < ps->n; i++) {
-		const struct pent *e = &ps->e[i];
-		for (int j = 0; e->f->kind == UFILE_SOCK && j < 3; j++)
-			if ((e->sets & (1u << j)) && (e->mask & bits[j]))
-				bit_set((unsigned long *)sets[j], e->key);
+	for (int j = 0; j < 3; j++) {
+		if (!sets[j])
+			continue;
+		c->out[j][words - 1] &= last_word_mask(c->n);
+		for (size_t i = 0; i < ps->n; i++) {
+			const struct pent *e = &ps->e[i];
+			if (e->f->kind == UFILE_SOCK && (e->sets & (1u << j)) &&
+			    (e->mask & bits[j]))
+				bit_set(c->out[j], e->key);
+		}
+		if (copy_to_user(sets[j], c->out[j], words * sizeof(unsigned long)) < 0)
+			return -EFAULT;
 	}
+	return 0;
 }
 
-static int sel_slow(int n, fd_set *const sets[3], size_t m, struct timespec *timeout,
-                    const sigset_t *sigmask, int update_timeout)
+static int sel_slow(int n, fd_set *const sets[3], size_t m, struct timespec *kts,
+                    const sigset_t *sigmask, int update_timeout, struct timespec *uts)
 {
-	if (sigmask && !uaccess_ok(sigmask, KSIGSET_BYTES))
+	uint64_t kmask;
+	if (sigmask_get(sigmask, &kmask, &sigmask) < 0)
 		return -EFAULT;
-	uint64_t end = ts_deadline_ns(timeout);
+	uint64_t end = ts_deadline_ns(kts);
 	struct pset ps = {.kcall = sel_kcall, .efd = -1};
-	if (!ts_is_zero(timeout))
+	if (!ts_is_zero(kts))
 		ps.efd = thread_efd();
 	struct sel_ctx c = {.n = n};
 	c.words = set_words(ps.efd >= n ? ps.efd + 1 : n);
@@ -595,12 +624,15 @@ static int sel_slow(int n, fd_set *const sets[3], size_t m, struct timespec *tim
 		c.out[j] = mem + (size_t)(3 + j) * c.words;
 	}
 	ps.ctx = &c;
-	sel_fill(&ps, &c, sets);
-	long r = pset_wait(&ps, timeout, sigmask);
-	if (r >= 0)
-		sel_finish(&ps, &c, sets);
-	if (update_timeout && timeout && !ts_is_zero(timeout) && end != DEADLINE_NEVER)
-		ts_left(end, timeout);
+	long r = sel_fill(&ps, &c, sets);
+	if (r == 0)
+		r = pset_wait(&ps, kts, sigmask);
+	if (r >= 0 && sel_finish(&ps, &c, sets) < 0)
+		r = -EFAULT;
+	if (update_timeout && kts && !ts_is_zero(kts) && end != DEADLINE_NEVER) {
+		ts_left(end, kts);
+		copy_to_user(uts, kts, sizeof(*kts));
+	}
 	pset_put(&ps);
 	if (!small) {
 		free(mem);
@@ -612,7 +644,10 @@ static int sel_slow(int n, fd_set *const sets[3], size_t m, struct timespec *tim
 int usock_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timespec *timeout,
                   const sigset_t *sigmask, int update_timeout)
 {
-	int rc = ts_check(timeout);
+	uaccess_init(); /* an embedder may select before it made any stack */
+	struct timespec kts;
+	const struct timespec *kt;
+	int rc = ts_get(timeout, &kts, &kt);
 	if (rc < 0)
 		return rc;
 	if (nfds < 0)
@@ -620,7 +655,8 @@ int usock_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timespec *ti
 	fd_set *const sets[3] = {r, w, e};
 	int n = sel_trim(nfds);
 	size_t m = sel_count_usock(sets, n);
+	struct timespec *k = kt ? &kts : NULL;
 	if (m == 0)
-		return sel_kernel(nfds, sets, timeout, sigmask, update_timeout);
-	return sel_slow(n, sets, m, timeout, sigmask, update_timeout);
+		return sel_kernel(nfds, sets, k, sigmask, update_timeout, timeout);
+	return sel_slow(n, sets, m, k, sigmask, update_timeout, timeout);
 }

@@ -16,15 +16,33 @@
 /* No deadline: a NULL timeout, or one too far away to matter (over a century). */
 #define DEADLINE_NEVER UINT64_MAX
 
-/* Linux's checks of a user timeout: 0, -EFAULT, or -EINVAL (negative, tv_nsec >= 1e9). */
-static inline int ts_check(const struct timespec *ts)
+/* get_timespec64() and Linux's checks of a user timeout: copies @uts into @kts and points
+ * *@out at the copy (NULL for no timeout). Returns 0, -EFAULT, or -EINVAL (negative,
+ * tv_nsec >= 1e9). */
+static inline int ts_get(const struct timespec *uts, struct timespec *kts,
+                         const struct timespec **out)
 {
-	if (!ts)
+	*out = NULL;
+	if (!uts)
 		return 0;
-	if (!uaccess_ok(ts, sizeof(*ts)))
+	if (copy_from_user(kts, uts, sizeof(*kts)) < 0)
 		return -EFAULT;
-	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L)
+	if (kts->tv_sec < 0 || kts->tv_nsec < 0 || kts->tv_nsec >= 1000000000L)
 		return -EINVAL;
+	*out = kts;
+	return 0;
+}
+
+/* set_user_sigmask(): copies the user's signal mask into @kmask, pointing *@out at it (NULL
+ * for none), so the raw calls that take it later read usock's copy. 0 or -EFAULT. */
+static inline int sigmask_get(const sigset_t *umask, uint64_t *kmask, const sigset_t **out)
+{
+	*out = NULL;
+	if (!umask)
+		return 0;
+	if (copy_from_user(kmask, umask, KSIGSET_BYTES) < 0)
+		return -EFAULT;
+	*out = (const sigset_t *)kmask;
 	return 0;
 }
 

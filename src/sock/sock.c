@@ -1,5 +1,5 @@
 /* sock.c: socket lifecycle, waiting, wake-ups with SIGIO, pending errors, the sock_no_*
- * defaults, and user-memory helpers. Everything here runs under the stack lock. */
+ * defaults. Everything here runs under the stack lock. */
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -202,82 +202,4 @@ int sock_no_setsockopt(struct sock *sk, int level, int name, const void *val, so
 int sock_no_getsockopt(struct sock *sk, int level, int name, void *val, socklen_t *len)
 {
 	return -EOPNOTSUPP;
-}
-
-int uaccess_ok(const void *p, size_t len)
-{
-	uintptr_t a = (uintptr_t)p;
-	if (len == 0)
-		return 1;
-	/* The first page is never mapped for users; above 47 bits is the kernel's. */
-	if (a < 4096 || a + len < a || a + len > (UINT64_C(1) << 47))
-		return 0;
-	return 1;
-}
-
-__attribute__((no_sanitize("address"))) void uaccess_copy_in(void *dst, const void *src, size_t len)
-{
-	volatile unsigned char *d = dst;
-	const volatile unsigned char *s = src;
-	for (size_t i = 0; i < len; i++)
-		d[i] = s[i];
-}
-
-ssize_t iov_total(const struct iovec *iov, size_t n)
-{
-	if (n > 1024)
-		return -EINVAL; /* UIO_MAXIOV */
-	if (n && !uaccess_ok(iov, n * sizeof(*iov)))
-		return -EFAULT;
-	size_t total = 0;
-	for (size_t i = 0; i < n; i++) {
-		if ((ssize_t)iov[i].iov_len < 0)
-			return -EINVAL;
-		if (!uaccess_ok(iov[i].iov_base, iov[i].iov_len))
-			return -EFAULT;
-		total += iov[i].iov_len;
-		if ((ssize_t)total < 0)
-			return -EINVAL;
-	}
-	return (ssize_t)total;
-}
-
-size_t iov_copy_out(const struct iovec *iov, size_t n, size_t skip, const void *src, size_t len)
-{
-	const char *s = src;
-	size_t done = 0;
-	for (size_t i = 0; i < n && done < len; i++) {
-		size_t l = iov[i].iov_len;
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		size_t c = l - skip;
-		if (c > len - done)
-			c = len - done;
-		memcpy((char *)iov[i].iov_base + skip, s + done, c);
-		done += c;
-		skip = 0;
-	}
-	return done;
-}
-
-size_t iov_copy_in(void *dst, const struct iovec *iov, size_t n, size_t skip, size_t len)
-{
-	char *d = dst;
-	size_t done = 0;
-	for (size_t i = 0; i < n && done < len; i++) {
-		size_t l = iov[i].iov_len;
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		size_t c = l - skip;
-		if (c > len - done)
-			c = len - done;
-		memcpy(d + done, (const char *)iov[i].iov_base + skip, c);
-		done += c;
-		skip = 0;
-	}
-	return done;
 }

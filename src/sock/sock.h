@@ -16,6 +16,7 @@
 #include "../base/list.h"
 #include "../base/waitq.h"
 #include "stack.h"
+#include "uaccess.h" /* user memory: copy_from_user(), copy_to_user(), iovecs */
 
 struct sock;
 struct ufile;
@@ -32,13 +33,17 @@ struct sock_ops {
 	int (*accept)(struct sock *sk, struct sock **newsk, int nonblock);
 	/* Fills @addr (up to sizeof(struct sockaddr_storage)) and its true length. */
 	int (*getname)(struct sock *sk, struct sockaddr_storage *addr, socklen_t *len, int peer);
-	/* @msg is borrowed and already validated (iov, name). @flags includes MSG_DONTWAIT
+	/* @msg is borrowed and already validated, in usock's memory: msg_iov is an imported
+	 * array (its buffers are user memory: iov_copy_in/iov_copy_out), msg_name a
+	 * sockaddr_storage, and for sendmsg msg_control a copy. recvmsg writes control
+	 * messages to the user's msg_control with copy_to_user(). @flags includes MSG_DONTWAIT
 	 * when the file is non-blocking. */
 	ssize_t (*sendmsg)(struct sock *sk, const struct msghdr *msg, int flags);
 	ssize_t (*recvmsg)(struct sock *sk, struct msghdr *msg, int flags);
 	int (*shutdown)(struct sock *sk, int how); /* how: SHUT_RD/WR/RDWR, validated */
 	uint32_t (*poll)(struct sock *sk);         /* current POLL* mask */
-	/* Protocol ioctls; -ENOIOCTLCMD lets the socket layer answer. */
+	/* Protocol ioctls; -ENOIOCTLCMD lets the socket layer answer. @arg is user memory, as
+	 * @val of the option calls is (@len of getsockopt is usock's copy). */
 	int (*ioctl)(struct sock *sk, unsigned long req, void *arg);
 	int (*setsockopt)(struct sock *sk, int level, int name, const void *val, socklen_t len);
 	int (*getsockopt)(struct sock *sk, int level, int name, void *val, socklen_t *len);
@@ -108,8 +113,9 @@ struct sock {
 	int incoming_cpu;        /* (S) */
 	uint32_t drops;          /* (S) SO_RXQ_OVFL counter */
 	struct timespec stamp;   /* (S) receive time of the last datagram read */
-	void *filter;            /* (S) attached classic BPF program (opaque) */
+	void *filter;            /* (S) struct sock_filter[filter_len] (filter.c) */
 	unsigned filter_len;     /* (S) instructions */
+	long omem_alloc;         /* (S) option memory charged (sk_omem_alloc): the filter */
 	pid_t peer_pid;          /* (S) SO_PEERCRED */
 	uid_t peer_uid;
 	gid_t peer_gid;
@@ -186,16 +192,5 @@ int sock_no_getsockopt(struct sock *sk, int level, int name, void *val, socklen_
 /* SOL_SOCKET options (sockopt.c). */
 int sock_setsockopt(struct sock *sk, int name, const void *val, socklen_t len);
 int sock_getsockopt(struct sock *sk, int name, void *val, socklen_t *len);
-
-/* Copy helpers for user memory: return -EFAULT for pointers that cannot be valid. */
-int uaccess_ok(const void *p, size_t len);
-/* copy_from_user(): copies exactly the @len bytes the caller vouched for, even past the
- * object a sanitizer knows about (the kernel reads what the user claims, too). */
-void uaccess_copy_in(void *dst, const void *src, size_t len);
-/* Total length of @iov, or -EINVAL (count/length overflow) / -EFAULT. */
-ssize_t iov_total(const struct iovec *iov, size_t n);
-/* Copies between a flat buffer and an iovec starting @skip bytes into the iovec. */
-size_t iov_copy_out(const struct iovec *iov, size_t n, size_t skip, const void *src, size_t len);
-size_t iov_copy_in(void *dst, const struct iovec *iov, size_t n, size_t skip, size_t len);
 
 #endif

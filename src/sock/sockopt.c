@@ -1,7 +1,8 @@
 /* sockopt.c: the SOL_SOCKET options of socket(7), as one table of small handlers.
  * Semantics follow Linux's sk_setsockopt()/sk_getsockopt(): every set needs an int
  * (EINVAL if shorter) except SO_BINDTODEVICE; gets copy min(optlen, size) bytes and write
- * the copied length back. Options not done yet fail with ENOPROTOOPT (docs/STATUS.md). */
+ * the copied length back. Options not done yet fail with ENOPROTOOPT (docs/STATUS.md).
+ * Socket filters (SO_ATTACH_FILTER and friends) have their handlers in filter.c. */
 #include <errno.h>
 #include <limits.h>
 #include <linux/capability.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "../base/sys.h"
+#include "filter.h"
 #include "sock.h"
 
 union optv {
@@ -24,11 +26,13 @@ union optv {
 	} tv64;
 	struct ucred cred;
 	uint64_t u64;
+	struct sock_fprog fprog; /* SO_ATTACH_FILTER, SO_ATTACH_REUSEPORT_CBPF (filter.c) */
 };
 
 struct sockopt {
 	int name;
-	/* Set: @val is the first int of the option; @raw/@len the whole user buffer. */
+	/* Set: @val is the first int of the option; @raw its first sizeof(union optv) bytes
+	 * (copied in), @len the user's length. */
 	int (*set)(struct sock *sk, int name, int val, const void *raw, socklen_t len);
 	/* Get: fills @v, returns its size (lv) or -errno. */
 	int (*get)(struct sock *sk, int name, union optv *v);
@@ -405,20 +409,6 @@ static int get_bindtoifindex(struct sock *sk, int name, union optv *v)
 	return sizeof(int);
 }
 
-static int set_detach_filter(struct sock *sk, int name, int val, const void *raw, socklen_t len)
-{
-	if (sk->flags & SKF_LOCK_FILTER)
-		return -EPERM;
-	return sk->filter ? 0 : -ENOENT;
-}
-
-static int set_notyet(struct sock *sk, int name, int val, const void *raw, socklen_t len)
-{
-	if (sk->flags & SKF_LOCK_FILTER)
-		return -EPERM; /* a locked socket refuses any new filter */
-	return -ENOPROTOOPT;
-}
-
 static int get_readonly(struct sock *sk, int name, union optv *v)
 {
 	return -ENOPROTOOPT;
@@ -474,12 +464,13 @@ static const struct sockopt sockopts[] = {
         {SO_INCOMING_NAPI_ID, set_readonly, get_int},
         {SO_PASSPIDFD, set_flag, get_flag},
         {SO_BINDTOIFINDEX, set_bindtoifindex, get_bindtoifindex},
-        /* Classic BPF arrives with the filter issue: until then, loudly not supported. */
-        {SO_ATTACH_FILTER, set_notyet, get_readonly},
-        {SO_DETACH_FILTER, set_detach_filter, get_readonly},
-        {SO_ATTACH_BPF, set_notyet, get_readonly},
-        {SO_ATTACH_REUSEPORT_CBPF, set_notyet, get_readonly},
-        {SO_ATTACH_REUSEPORT_EBPF, set_notyet, get_readonly},
+        /* Socket filters (filter.c); SO_GET_FILTER is read in sock_getsockopt(). */
+        {SO_ATTACH_FILTER, sock_set_attach_filter, get_readonly},
+        {SO_DETACH_FILTER, sock_set_detach_filter, get_readonly},
+        {SO_ATTACH_BPF, sock_set_attach_bpf, get_readonly},
+        {SO_ATTACH_REUSEPORT_CBPF, sock_set_reuseport_cbpf, get_readonly},
+        {SO_ATTACH_REUSEPORT_EBPF, sock_set_reuseport_ebpf, get_readonly},
+        {SO_DETACH_REUSEPORT_BPF, sock_set_detach_reuseport, get_readonly},
 };
 
 static const struct sockopt *sockopt_find(int name)
@@ -499,18 +490,24 @@ int sock_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
 		return sock_bindtodevice_set(sk, val, len);
 	if (len < sizeof(int))
 		return -EINVAL;
-	int v;
-	memcpy(&v, val, sizeof(v));
+	/* The handlers get the option's first bytes copied in (a user buffer larger than any
+	 * option is not read past them): -EFAULT before anything, as sk_setsockopt(). */
+	union optv k;
+	memset(&k, 0, sizeof(k));
+	if (copy_from_user(&k, val, len < sizeof(k) ? len : sizeof(k)) < 0)
+		return -EFAULT;
 	const struct sockopt *o = sockopt_find(name);
 	if (!o)
 		return -ENOPROTOOPT;
-	return o->set(sk, name, v, val, len);
+	return o->set(sk, name, k.val, &k, len);
 }
 
 int sock_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
 {
 	if (name == SO_BINDTODEVICE)
 		return sock_bindtodevice_get(sk, val, len);
+	if (name == SO_GET_FILTER)
+		return sock_get_filter(sk, val, len);
 	const struct sockopt *o = sockopt_find(name);
 	if (!o)
 		return -ENOPROTOOPT;
@@ -520,8 +517,8 @@ int sock_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
 	if (lv < 0)
 		return lv;
 	socklen_t n = *len < (socklen_t)lv ? *len : (socklen_t)lv;
-	if (n)
-		memcpy(val, &v, n);
+	if (copy_to_user(val, &v, n) < 0)
+		return -EFAULT;
 	*len = n;
 	return 0;
 }
@@ -535,8 +532,8 @@ int sock_bindtodevice_set(struct sock *sk, const void *val, socklen_t len)
 		return -EINVAL;
 	if (len > sizeof(name) - 1)
 		len = sizeof(name) - 1;
-	if (len)
-		memcpy(name, val, len);
+	if (copy_from_user(name, val, len) < 0)
+		return -EFAULT;
 	int index = 0;
 	if (name[0]) {
 		if (strcmp(name, "lo") != 0)
@@ -555,7 +552,8 @@ int sock_bindtodevice_get(struct sock *sk, void *val, socklen_t *len)
 	if (*len < 16)
 		return -EINVAL;
 	size_t n = strlen(sk->bound_dev_name) + 1;
-	memcpy(val, sk->bound_dev_name, n);
+	if (copy_to_user(val, sk->bound_dev_name, n) < 0)
+		return -EFAULT;
 	*len = (socklen_t)n;
 	return 0;
 }

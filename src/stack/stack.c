@@ -14,6 +14,7 @@
 #include "../base/sys.h"
 #include "../sock/family.h"
 #include "../sock/stack.h"
+#include "../sock/uaccess.h"
 
 struct tunable {
 	const char *name;
@@ -88,6 +89,7 @@ static void probe_kernel(struct kernel_facts *kf)
 
 int usock_stack_create(const struct usock_stack_config *cfg, struct usock_stack **out)
 {
+	uaccess_init(); /* from now on a bad user pointer gives EFAULT, not SIGSEGV */
 	struct stack *st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;

@@ -259,10 +259,8 @@ int unix_ioctl(struct sock *sk, unsigned long req, void *arg)
 	default:
 		return -ENOIOCTLCMD;
 	}
-	if (!uaccess_ok(arg, sizeof(int)))
-		return -EFAULT;
-	*(int *)arg = (int)v;
-	return 0;
+	int iv = (int)v;
+	return copy_to_user(arg, &iv, sizeof(iv));
 }
 
 static long host_max_dgram_qlen(void)

@@ -1,10 +1,12 @@
 /* unix_dgram.c: SOCK_DGRAM (and the record I/O SOCK_SEQPACKET shares with it):
  * unix_dgram_sendmsg/unix_dgram_recvmsg. A datagram goes whole onto the receiver's queue;
  * the receiver's queue length (net.unix.max_dgram_qlen) limits senders that are not its
- * peer, the sender's buffer limits everybody. */
+ * peer, the sender's buffer limits everybody. The receiver's socket filter (SO_ATTACH_FILTER)
+ * sees each datagram before it is queued. */
 #include <errno.h>
 #include <string.h>
 
+#include "../sock/filter.h"
 #include "unix.h"
 
 static int recvq_full(const struct unix_sock *o)
@@ -55,49 +57,94 @@ static int dgram_may_send(struct unix_sock *u, struct unix_sock *o)
 	return 0;
 }
 
+/* Waits for room in the sender's buffer (sock_alloc_send_pskb()), then builds the
+ * datagram in *@out, charged to @u. */
+static int dgram_build(struct unix_sock *u, const struct msghdr *msg, int flags, size_t len,
+                       const struct timespec *deadline, struct umsg **out)
+{
+	struct sock *sk = &u->sk;
+	while (u->wmem >= (size_t)sk->sndbuf) {
+		sk->flags |= SKF_NOSPACE;
+		int r = sock_wait(sk, deadline);
+		if (r < 0)
+			return r;
+	}
+	struct umsg *m = umsg_alloc(u, len);
+	if (!m)
+		return -ENOBUFS;
+	int r = unix_scm_send(sk->st, msg, &m->scm);
+	if (r < 0) {
+		umsg_free(sk->st, m);
+		return r;
+	}
+	if (iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, 0, len) < 0) {
+		umsg_free(sk->st, m); /* closes the rights taken above */
+		return -EFAULT;
+	}
+	m->from = u->addr;
+	m->eor = (flags & MSG_EOR) != 0;
+	unix_charge(u, m);
+	*out = m;
+	return 0;
+}
+
+/* Datagrams longer than this are paged (nonlinear) sk_buffs in Linux: SKB_MAX_ALLOC,
+ * 16 KiB less struct skb_shared_info on x86-64. A filter's SKF_AD_NLATTR sees nothing in
+ * them. */
+#define UNIX_SKB_MAX_ALLOC 16064
+
+/* sk_filter(other, skb): the receiver's socket filter. An AF_UNIX skb has no device, no
+ * headers (its network header is its first byte) and zero metadata. Returns 0 to go on
+ * (@m possibly truncated) or -EPERM to drop it. */
+static int dgram_filter(struct unix_sock *o, struct umsg *m)
+{
+	struct bpf_aux aux = {.is_nonlinear = m->len > UNIX_SKB_MAX_ALLOC};
+	return sock_filter_run(&o->sk, m->data, &m->len, &aux);
+}
+
+/* Runs the receiver's filter, then waits until @o can take a datagram from @u. As in
+ * unix_dgram_sendmsg(), the filter comes first (a dropped datagram is a success even to
+ * a full, shut or dead receiver) and runs again after every wait. Returns 0 to queue @m,
+ * 1 when the filter dropped it, or -errno. */
+static int dgram_wait_room(struct unix_sock *u, struct unix_sock *o, struct umsg *m,
+                           const struct timespec *deadline)
+{
+	struct sock *sk = &u->sk;
+	for (;;) {
+		if (dgram_filter(o, m) < 0)
+			return 1;
+		int r = dgram_may_send(u, o);
+		if (r != -EAGAIN)
+			return r;
+		sk->flags |= SKF_NOSPACE;
+		r = waitq_wait(&o->peer_wait, &sk->st->lock, deadline);
+		if (r < 0)
+			return r;
+	}
+}
+
 static ssize_t dgram_send_to(struct unix_sock *u, const struct msghdr *msg, int flags, size_t len)
 {
 	struct sock *sk = &u->sk;
 	struct unix_sock *o;
+	struct umsg *m = NULL;
 	int r = dgram_target(u, msg, &o);
 	if (r < 0)
 		return r;
 	struct timespec dbuf;
 	const struct timespec *deadline =
 	        sock_deadline(sk, (flags & MSG_DONTWAIT) ? 0 : sk->sndtimeo, &dbuf);
-	for (;;) {
-		r = u->wmem >= (size_t)sk->sndbuf ? -ENOBUFS : dgram_may_send(u, o);
-		if (r != -EAGAIN && r != -ENOBUFS)
-			break;
-		sk->flags |= SKF_NOSPACE;
-		/* a full receiver queue: wait on its peer_wait; our own full buffer: on ours */
-		r = r == -EAGAIN ? waitq_wait(&o->peer_wait, &sk->st->lock, deadline)
-		                 : sock_wait(sk, deadline);
-		if (r < 0)
-			break;
-	}
-	if (r < 0) {
-		sock_put(&o->sk);
-		return r;
-	}
-	struct umsg *m = umsg_alloc(u, len);
-	if (!m) {
-		sock_put(&o->sk);
-		return -ENOBUFS;
-	}
-	r = unix_scm_send(sk->st, msg, &m->scm);
-	if (r < 0) {
+	r = dgram_build(u, msg, flags, len, deadline, &m);
+	if (r == 0)
+		r = dgram_wait_room(u, o, m, deadline);
+	if (r == 0)
+		unix_queue(o, m);
+	else if (m) {
+		unix_uncharge(m);
 		umsg_free(sk->st, m);
-		sock_put(&o->sk);
-		return r;
 	}
-	iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, 0, len);
-	m->from = u->addr;
-	unix_charge(u, m);
-	m->eor = (flags & MSG_EOR) != 0;
-	unix_queue(o, m);
 	sock_put(&o->sk);
-	return (ssize_t)len;
+	return r < 0 ? r : (ssize_t)len;
 }
 
 static ssize_t dgram_sendmsg_common(struct sock *sk, const struct msghdr *msg, int flags)
@@ -166,7 +213,11 @@ static ssize_t dgram_take(struct unix_sock *u, struct umsg *m, size_t skip, stru
 	size_t avail = m->len - skip, c = avail < size ? avail : size;
 	if (c < avail)
 		msg->msg_flags |= MSG_TRUNC;
-	iov_copy_out(msg->msg_iov, msg->msg_iovlen, 0, m->data + skip, c);
+	if (iov_copy_out(msg->msg_iov, msg->msg_iovlen, 0, m->data + skip, c) < 0) {
+		if (!(flags & MSG_PEEK))
+			unix_consume(u, m); /* taken off the queue before the copy: dropped */
+		return -EFAULT;
+	}
 	if (msg->msg_name && m->from.len) {
 		memcpy(msg->msg_name, &m->from.sun, m->from.len);
 		msg->msg_namelen = m->from.len;

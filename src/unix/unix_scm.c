@@ -25,8 +25,12 @@ void unix_put_cmsg(struct msghdr *msg, int level, int type, size_t len, const vo
 		cmlen = msg->msg_controllen;
 	}
 	struct cmsghdr h = {.cmsg_len = cmlen, .cmsg_level = level, .cmsg_type = type};
-	memcpy(msg->msg_control, &h, sizeof(h));
-	memcpy(CMSG_DATA((struct cmsghdr *)msg->msg_control), data, cmlen - sizeof(h));
+	/* the user's buffer: a fault leaves it where it was (put_cmsg()'s -EFAULT, which
+	 * its callers ignore) */
+	unsigned char *udata = CMSG_DATA((struct cmsghdr *)msg->msg_control);
+	if (copy_to_user(msg->msg_control, &h, sizeof(h)) < 0 ||
+	    copy_to_user(udata, data, cmlen - sizeof(h)) < 0)
+		return;
 	cmlen = CMSG_SPACE(len) < msg->msg_controllen ? CMSG_SPACE(len) : msg->msg_controllen;
 	msg->msg_control = (char *)msg->msg_control + cmlen;
 	msg->msg_controllen -= cmlen;
@@ -186,6 +190,14 @@ static int scm_install_dup(const struct scm_fd *s, int cloexec)
 	return (int)SYS3(SYS_fcntl, s->kfd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
 }
 
+/* 1 if the first @len bytes of the user's control buffer take a write: scm_detach_fds()
+ * installs an fd only once its number is written out, so an unwritable buffer gets none. */
+static int cmsg_writable(const struct msghdr *msg, size_t len)
+{
+	static const char zero[CMSG_LEN(SCM_MAX_FD * sizeof(int))];
+	return copy_to_user(msg->msg_control, zero, len) == 0;
+}
+
 /* scm_detach_fds(): as many fds as fit, MSG_CTRUNC (and the rest closed) otherwise.
  * A peek installs duplicates and leaves the rights with the message. */
 void unix_scm_recv_rights(struct unix_sock *u, struct umsg *m, struct msghdr *msg, int flags)
@@ -195,6 +207,8 @@ void unix_scm_recv_rights(struct unix_sock *u, struct umsg *m, struct msghdr *ms
 	if (!msg->msg_control || msg->msg_controllen < CMSG_LEN(0))
 		room = 0;
 	int fit = (int)(room / sizeof(int)), n = m->scm.nfds < fit ? m->scm.nfds : fit;
+	if (n && !cmsg_writable(msg, CMSG_LEN((size_t)n * sizeof(int))))
+		n = 0;
 	int fds[SCM_MAX_FD], got = 0;
 	for (int i = 0; i < n; i++) {
 		int fd = peek ? scm_install_dup(&m->scm.fds[i], cloexec)

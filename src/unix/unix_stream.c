@@ -42,18 +42,20 @@ static ssize_t stream_send_chunk(struct unix_sock *u, const struct msghdr *msg, 
 	if (!m)
 		return -ENOBUFS;
 	unix_charge(u, m);
+	int r;
 	if (size >= COPY_UNLOCKED_MIN) {
 		stack_unlock(st);
-		iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, done, size);
+		r = (int)iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, done, size);
 		stack_lock(st);
-		int r = stream_send_state(u);
-		if (r < 0) {
-			unix_uncharge(m);
-			umsg_free(st, m);
-			return r;
-		}
+		if (r >= 0)
+			r = stream_send_state(u);
 	} else {
-		iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, done, size);
+		r = (int)iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, done, size);
+	}
+	if (r < 0) { /* -EFAULT: the chunk is dropped, what went before stays sent */
+		unix_uncharge(m);
+		umsg_free(st, m);
+		return r;
 	}
 	m->from = u->addr;
 	m->scm = *scm; /* the first chunk carries the rights */
@@ -107,7 +109,10 @@ static int stream_send_oob(struct unix_sock *u, const struct msghdr *msg, size_t
 	struct umsg *m = umsg_alloc(u, 1);
 	if (!m)
 		return -ENOBUFS;
-	iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, at, 1);
+	if (iov_copy_in(m->data, msg->msg_iov, msg->msg_iovlen, at, 1) < 0) {
+		umsg_free(u->sk.st, m);
+		return -EFAULT;
+	}
 	m->scm = *scm;
 	memset(scm, 0, sizeof(*scm));
 	m->from = u->addr;
@@ -160,6 +165,7 @@ static ssize_t stream_sendmsg(struct sock *sk, const struct msghdr *msg, int fla
 struct stream_read {
 	size_t copied, skip, size, target;
 	int peek, check_creds, named;
+	int fault;             /* -EFAULT once a copy to the reader faulted: it ends there */
 	struct unix_scm creds; /* identity of the first message read (it may be freed) */
 };
 
@@ -178,18 +184,23 @@ static void reader_leave(struct unix_sock *u)
 	waitq_wake(&u->io_wq, 0);
 }
 
-/* Copies @c bytes of @m at @off into the reader's iovec; a large copy drops the lock. */
-static void stream_copy_out(struct unix_sock *u, struct msghdr *msg, struct stream_read *rd,
-                            const struct umsg *m, size_t off, size_t c)
+/* Copies @c bytes of @m at @off into the reader's iovec; a large copy drops the lock.
+ * Returns 0, or -EFAULT (nothing counts as copied then). */
+static int stream_copy_out(struct unix_sock *u, struct msghdr *msg, struct stream_read *rd,
+                           const struct umsg *m, size_t off, size_t c)
 {
+	ssize_t r;
 	if (c >= COPY_UNLOCKED_MIN) {
 		stack_unlock(u->sk.st);
-		iov_copy_out(msg->msg_iov, msg->msg_iovlen, rd->copied, m->data + off, c);
+		r = iov_copy_out(msg->msg_iov, msg->msg_iovlen, rd->copied, m->data + off, c);
 		stack_lock(u->sk.st);
 	} else {
-		iov_copy_out(msg->msg_iov, msg->msg_iovlen, rd->copied, m->data + off, c);
+		r = iov_copy_out(msg->msg_iov, msg->msg_iovlen, rd->copied, m->data + off, c);
 	}
+	if (r < 0)
+		return (int)r;
 	rd->copied += c;
+	return 0;
 }
 
 /* The first message of a read sets the credentials; with SO_PASSCRED, messages from
@@ -270,12 +281,14 @@ static int stream_copy(struct unix_sock *u, struct msghdr *msg, int flags, struc
 		}
 		rd->named = 1;
 		int rights = m->scm.nfds != 0;
-		if (rights)
-			unix_scm_recv_rights(u, m, msg, flags);
 		size_t c = avail - skip;
 		if (c > rd->size - rd->copied)
 			c = rd->size - rd->copied;
-		stream_copy_out(u, msg, rd, m, m->off + skip, c);
+		/* a failed copy leaves the data, and its rights, queued (recv_actor < 0) */
+		if ((rd->fault = stream_copy_out(u, msg, rd, m, m->off + skip, c)) < 0)
+			return 1;
+		if (rights)
+			unix_scm_recv_rights(u, m, msg, flags);
 		pos = pos->next;
 		if (rd->peek) {
 			skip = 0;
@@ -313,7 +326,7 @@ static ssize_t stream_read_loop(struct unix_sock *u, struct msghdr *msg, int fla
 	        sock_deadline(sk, (flags & MSG_DONTWAIT) ? 0 : sk->rcvtimeo, &dbuf);
 	for (;;) {
 		if (stream_copy(u, msg, flags, rd) || rd->copied >= rd->target)
-			return 0;
+			return rd->fault;
 		if (sk->err)
 			return sock_take_err(sk);
 		if (sk->shutdown & SK_RCV_SHUTDOWN)
@@ -333,13 +346,15 @@ static ssize_t stream_recv_oob(struct unix_sock *u, struct msghdr *msg, int flag
 	size_t size = 0;
 	for (size_t i = 0; i < msg->msg_iovlen; i++)
 		size += msg->msg_iov[i].iov_len;
-	iov_copy_out(msg->msg_iov, msg->msg_iovlen, 0, m->data, size ? 1 : 0);
-	msg->msg_flags |= MSG_OOB; /* one byte, even into an empty buffer (Linux says 1) */
-	if (!(flags & MSG_PEEK)) {
+	ssize_t r = iov_copy_out(msg->msg_iov, msg->msg_iovlen, 0, m->data, size ? 1 : 0);
+	if (!(flags & MSG_PEEK)) { /* taken even when the copy faults, as Linux's */
 		u->oob = NULL;
 		m->off = m->len; /* the message stays queued as a stub, as Linux's */
 		u->rcvq_bytes -= 1;
 	}
+	if (r < 0)
+		return -EFAULT;
+	msg->msg_flags |= MSG_OOB; /* one byte, even into an empty buffer (Linux says 1) */
 	return 1;
 }
 
