@@ -57,9 +57,11 @@ size_t iov_length(const struct iovec *iov, size_t n)
 	return len;
 }
 
-ssize_t iov_copy_in(void *dst, const struct iovec *iov, size_t n, size_t skip, size_t len)
+/* Copies between kernel buffer @k and the iovec from byte @skip on, in the direction
+ * @to_user says; returns the bytes copied or -EFAULT. */
+static ssize_t iov_copy(const struct iovec *iov, size_t n, size_t skip, char *k, size_t len,
+                        int to_user)
 {
-	char *d = dst;
 	size_t done = 0;
 	for (size_t i = 0; i < n && done < len; i++) {
 		size_t l = iov[i].iov_len;
@@ -70,7 +72,8 @@ ssize_t iov_copy_in(void *dst, const struct iovec *iov, size_t n, size_t skip, s
 		size_t c = l - skip;
 		if (c > len - done)
 			c = len - done;
-		if (copy_from_user(d + done, (const char *)iov[i].iov_base + skip, c) < 0)
+		char *u = (char *)iov[i].iov_base + skip;
+		if ((to_user ? copy_to_user(u, k + done, c) : copy_from_user(k + done, u, c)) < 0)
 			return -EFAULT;
 		done += c;
 		skip = 0;
@@ -78,25 +81,14 @@ ssize_t iov_copy_in(void *dst, const struct iovec *iov, size_t n, size_t skip, s
 	return (ssize_t)done;
 }
 
+ssize_t iov_copy_in(void *dst, const struct iovec *iov, size_t n, size_t skip, size_t len)
+{
+	return iov_copy(iov, n, skip, dst, len, 0);
+}
+
 ssize_t iov_copy_out(const struct iovec *iov, size_t n, size_t skip, const void *src, size_t len)
 {
-	const char *s = src;
-	size_t done = 0;
-	for (size_t i = 0; i < n && done < len; i++) {
-		size_t l = iov[i].iov_len;
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		size_t c = l - skip;
-		if (c > len - done)
-			c = len - done;
-		if (copy_to_user((char *)iov[i].iov_base + skip, s + done, c) < 0)
-			return -EFAULT;
-		done += c;
-		skip = 0;
-	}
-	return (ssize_t)done;
+	return iov_copy(iov, n, skip, (char *)src, len, 1);
 }
 
 int move_addr_to_kernel(const void *uaddr, socklen_t ulen, struct sockaddr_storage *kaddr)
