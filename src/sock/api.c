@@ -278,6 +278,10 @@ int usock_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 		r = sk->ops->getsockopt(sk, level, name, val, &klen);
 	stack_unlock(sk->st);
 	file_put(f);
-	/* the value went out in the handler; the length follows it */
-	return r < 0 ? r : copy_to_user(len, &klen, sizeof(klen));
+	/* the value went out in the handler; the length follows it (and with -ERANGE, the
+	 * length a buffer needs, as SO_PEERGROUPS reports it) */
+	if (r < 0 && r != -ERANGE)
+		return r;
+	int w = copy_to_user(len, &klen, sizeof(klen));
+	return w < 0 ? w : r;
 }

@@ -48,6 +48,7 @@ void sock_put(struct sock *sk)
 		return;
 	struct stack *st = sk->st;
 	st_free(st, sk->filter);
+	st_free(st, sk->peer_groups);
 	st_free(st, sk);
 	stack_put(st);
 }
@@ -152,6 +153,45 @@ const struct timespec *sock_deadline(const struct sock *sk, long ticks, struct t
 int sock_wait(struct sock *sk, const struct timespec *deadline)
 {
 	return waitq_wait(&sk->wq, &sk->st->lock, deadline);
+}
+
+static void peer_groups_set(struct sock *sk, const gid_t *groups, int n)
+{
+	st_free(sk->st, sk->peer_groups);
+	sk->peer_groups = NULL;
+	sk->peer_ngroups = 0;
+	if (n <= 0 || !(sk->peer_groups = st_alloc(sk->st, (size_t)n * sizeof(gid_t))))
+		return;
+	memcpy(sk->peer_groups, groups, (size_t)n * sizeof(gid_t));
+	sk->peer_ngroups = n;
+}
+
+void sock_set_peercred(struct sock *sk)
+{
+	sk->peer_pid = (pid_t)SYS0(SYS_getpid);
+	sk->peer_uid = (uid_t)SYS0(SYS_geteuid);
+	sk->peer_gid = (gid_t)SYS0(SYS_getegid);
+	sk->has_peercred = 1;
+	gid_t groups[256];
+	long n = SYS2(SYS_getgroups, 256, groups);
+	if (n == -EINVAL) { /* more than fit here: ask for the count, then all of them */
+		long all = SYS2(SYS_getgroups, 0, NULL);
+		gid_t *big = all > 0 ? st_alloc(sk->st, (size_t)all * sizeof(gid_t)) : NULL;
+		n = big ? SYS2(SYS_getgroups, all, big) : 0;
+		peer_groups_set(sk, big, (int)n);
+		st_free(sk->st, big);
+		return;
+	}
+	peer_groups_set(sk, groups, n > 0 ? (int)n : 0);
+}
+
+void sock_copy_peercred(struct sock *dst, const struct sock *src)
+{
+	dst->peer_pid = src->peer_pid;
+	dst->peer_uid = src->peer_uid;
+	dst->peer_gid = src->peer_gid;
+	dst->has_peercred = src->has_peercred;
+	peer_groups_set(dst, src->peer_groups, src->peer_ngroups);
 }
 
 int sock_capable(int cap)

@@ -100,6 +100,7 @@ struct sock {
 	unsigned shutdown;          /* (S) SK_RCV_SHUTDOWN | SK_SEND_SHUTDOWN */
 	unsigned flags;             /* (S) SKF_* */
 	int rcvbuf, sndbuf;         /* (S) bytes, as SO_RCVBUF reads them back */
+	size_t wmem_alloc;          /* (S) bytes charged for data in flight (sk_wmem_alloc) */
 	int rcvlowat;               /* (S) */
 	long rcvtimeo,
 	        sndtimeo;  /* (S) kernel ticks, as sk_rcvtimeo: LONG_MAX forever, 0 never wait */
@@ -120,6 +121,9 @@ struct sock {
 	uid_t peer_uid;
 	gid_t peer_gid;
 	int has_peercred;
+	int peer_ngroups;   /* (S) SO_PEERGROUPS: supplementary groups of the peer */
+	gid_t *peer_groups; /* (S) st_alloc'd, or NULL */
+	uint64_t cookie;    /* (S) SO_COOKIE, given on first request */
 	struct ufile *file; /* (S) the open file while there is one: SIGURG's owner */
 };
 
@@ -175,6 +179,11 @@ static inline int sock_intr_errno(int waitr)
 {
 	return waitr; /* -EAGAIN at the timeout, -EINTR for a signal */
 }
+
+/* SO_PEERCRED/SO_PEERGROUPS: the calling process's credentials (init_peercred), or a
+ * copy of another socket's (copy_peercred). */
+void sock_set_peercred(struct sock *sk);
+void sock_copy_peercred(struct sock *dst, const struct sock *src);
 
 /* Capabilities of the calling process (real ones, read from the kernel). */
 int sock_capable(int cap);

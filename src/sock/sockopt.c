@@ -4,8 +4,10 @@
  * the copied length back. Options not done yet fail with ENOPROTOOPT (docs/STATUS.md).
  * Socket filters (SO_ATTACH_FILTER and friends) have their handlers in filter.c. */
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +29,7 @@ union optv {
 	struct ucred cred;
 	uint64_t u64;
 	struct sock_fprog fprog; /* SO_ATTACH_FILTER, SO_ATTACH_REUSEPORT_CBPF (filter.c) */
+	uint32_t meminfo[SK_MEMINFO_VARS];
 };
 
 struct sockopt {
@@ -376,6 +379,29 @@ static int get_timeo(struct sock *sk, int name, union optv *v)
 	return sizeof(v->tv);
 }
 
+/* sock_gen_cookie(): unique and never 0, given on first request. */
+static int get_cookie(struct sock *sk, int name, union optv *v)
+{
+	static _Atomic uint64_t next_cookie = 1;
+	if (!sk->cookie)
+		sk->cookie = atomic_fetch_add(&next_cookie, 1);
+	v->u64 = sk->cookie;
+	return sizeof(v->u64);
+}
+
+/* sk_get_meminfo() as an AF_UNIX socket fills it: no receive charge (messages are charged
+ * to their senders), the send charge, option memory and drops. */
+static int get_meminfo(struct sock *sk, int name, union optv *v)
+{
+	v->meminfo[SK_MEMINFO_RMEM_ALLOC] = 0;
+	v->meminfo[SK_MEMINFO_RCVBUF] = (uint32_t)sk->rcvbuf;
+	v->meminfo[SK_MEMINFO_WMEM_ALLOC] = (uint32_t)sk->wmem_alloc;
+	v->meminfo[SK_MEMINFO_SNDBUF] = (uint32_t)sk->sndbuf;
+	v->meminfo[SK_MEMINFO_OPTMEM] = (uint32_t)sk->omem_alloc;
+	v->meminfo[SK_MEMINFO_DROPS] = sk->drops;
+	return sizeof(v->meminfo);
+}
+
 static int get_peercred(struct sock *sk, int name, union optv *v)
 {
 	v->cred.pid = sk->has_peercred ? sk->peer_pid : 0;
@@ -438,6 +464,9 @@ static const struct sockopt sockopts[] = {
         {SO_REUSEPORT, set_reuseport, get_reuseport},
         {SO_PASSCRED, set_flag, get_flag},
         {SO_PEERCRED, set_readonly, get_peercred},
+        {SO_COOKIE, set_readonly, get_cookie},
+        {SO_MEMINFO, set_readonly, get_meminfo},
+        {SO_PEERGROUPS, set_readonly, get_readonly},
         {SO_RCVLOWAT, set_rcvlowat, get_int},
         {SO_SNDLOWAT, set_sndlowat, get_int},
         {SO_RCVTIMEO_OLD, set_timeo, get_timeo},
@@ -502,10 +531,29 @@ int sock_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
 	return o->set(sk, name, k.val, &k, len);
 }
 
+/* SO_PEERGROUPS: the peer's supplementary groups; -ERANGE with the size a short buffer
+ * needs; -ENODATA without peer credentials. */
+static int sock_peergroups_get(struct sock *sk, void *val, socklen_t *len)
+{
+	if (!sk->has_peercred)
+		return -ENODATA;
+	socklen_t need = (socklen_t)(sk->peer_ngroups * (int)sizeof(gid_t));
+	if (*len < need) {
+		*len = need;
+		return -ERANGE;
+	}
+	*len = need;
+	return copy_to_user(val, sk->peer_groups, need);
+}
+
 int sock_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
 {
 	if (name == SO_BINDTODEVICE)
 		return sock_bindtodevice_get(sk, val, len);
+	if (name == SO_PEERGROUPS)
+		return sock_peergroups_get(sk, val, len);
+	if (name == SO_COOKIE && *len < sizeof(uint64_t))
+		return -EINVAL;
 	if (name == SO_GET_FILTER)
 		return sock_get_filter(sk, val, len);
 	const struct sockopt *o = sockopt_find(name);

@@ -64,14 +64,6 @@ static int unix_create(struct stack *st, int type, int protocol, struct sock **o
 	return 0;
 }
 
-void unix_set_peercred(struct sock *sk)
-{
-	sk->peer_pid = (pid_t)SYS0(SYS_getpid);
-	sk->peer_uid = (uid_t)SYS0(SYS_geteuid);
-	sk->peer_gid = (gid_t)SYS0(SYS_getegid);
-	sk->has_peercred = 1;
-}
-
 int unix_socketpair(struct sock *a, struct sock *b)
 {
 	struct unix_sock *ua = unix_sk(a), *ub = unix_sk(b);
@@ -79,8 +71,8 @@ int unix_socketpair(struct sock *a, struct sock *b)
 	sock_get(b);
 	ua->peer = ub;
 	ub->peer = ua;
-	unix_set_peercred(a);
-	unix_set_peercred(b);
+	sock_set_peercred(a);
+	sock_set_peercred(b);
 	if (a->type != SOCK_DGRAM) {
 		ua->state = UNIX_ESTABLISHED;
 		ub->state = UNIX_ESTABLISHED;
@@ -143,14 +135,14 @@ void unix_charge(struct unix_sock *from, struct umsg *m)
 {
 	m->sender = from;
 	sock_get(&from->sk);
-	from->wmem += m->truesize;
+	from->sk.wmem_alloc += m->truesize;
 }
 
 void unix_uncharge(struct umsg *m)
 {
 	struct unix_sock *from = m->sender;
 	m->sender = NULL;
-	from->wmem -= m->truesize;
+	from->sk.wmem_alloc -= m->truesize;
 	if (unix_writable(from))
 		sock_wake(&from->sk, POLLOUT | POLLWRNORM | POLLWRBAND);
 	sock_put(&from->sk);
@@ -180,7 +172,7 @@ void unix_consume(struct unix_sock *u, struct umsg *m)
 	waitq_wake(&u->peer_wait, POLLOUT); /* senders waiting for room in our queue */
 	struct unix_sock *from = m->sender;
 	if (from) {
-		from->wmem -= m->truesize;
+		from->sk.wmem_alloc -= m->truesize;
 		if (unix_writable(from)) {
 			sock_wake(&from->sk, POLLOUT | POLLWRNORM | POLLWRBAND);
 			sock_wake_async(&from->sk, POLL_OUT);
@@ -200,7 +192,7 @@ void unix_purge_queue(struct unix_sock *u)
 /* unix_writable(): a quarter of the send buffer free, and not listening. */
 int unix_writable(const struct unix_sock *u)
 {
-	return u->state != UNIX_LISTEN && (u->wmem << 2) <= (size_t)u->sk.sndbuf;
+	return u->state != UNIX_LISTEN && (u->sk.wmem_alloc << 2) <= (size_t)u->sk.sndbuf;
 }
 
 /* EPIPE on a stream raises SIGPIPE in the calling thread unless MSG_NOSIGNAL. */
@@ -249,7 +241,7 @@ int unix_ioctl(struct sock *sk, unsigned long req, void *arg)
 		}
 		break;
 	case SIOCOUTQ:
-		v = (long)u->wmem;
+		v = (long)u->sk.wmem_alloc;
 		break;
 	case SIOCATMARK:
 		if (sk->type != SOCK_STREAM)

@@ -60,7 +60,6 @@ struct unix_sock {
 	struct list rcvq;           /* (S) struct umsg; for a listener: pending embryos */
 	size_t rcvq_bytes;          /* (S) unread payload bytes */
 	size_t rcvq_len;            /* (S) queued messages */
-	size_t wmem;                /* (S) truesize of our messages not yet consumed */
 	int max_backlog;            /* (S) listen backlog, or max_dgram_qlen for dgram */
 	int dead;                   /* (S) released by its last file */
 	struct list embryo_node;    /* (S) on the listener's rcvq until accepted */
@@ -129,7 +128,6 @@ int unix_writable(const struct unix_sock *u);
 void unix_sigpipe(int flags);
 int unix_ioctl(struct sock *sk, unsigned long req, void *arg);
 void unix_purge_queue(struct unix_sock *u);
-void unix_set_peercred(struct sock *sk);
 
 /* unix_conn.c: connection handling of SOCK_STREAM and SOCK_SEQPACKET. */
 int unix_socketpair(struct sock *a, struct sock *b);

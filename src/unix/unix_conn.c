@@ -17,7 +17,7 @@ int unix_listen(struct sock *sk, int backlog)
 	u->max_backlog = backlog;
 	u->state = UNIX_LISTEN;
 	sk->flags |= SKF_ACCEPTCONN;
-	unix_set_peercred(sk);
+	sock_set_peercred(sk);
 	return 0;
 }
 
@@ -43,11 +43,8 @@ static int queue_embryo(struct unix_sock *u, struct unix_sock *l)
 	n->state = UNIX_ESTABLISHED;
 	n->addr = l->addr; /* the accepted socket shares the listener's name */
 	n->max_backlog = l->max_backlog;
-	unix_set_peercred(nsk); /* the connecting process, as Linux's init_peercred */
-	u->sk.peer_pid = l->sk.peer_pid;
-	u->sk.peer_uid = l->sk.peer_uid;
-	u->sk.peer_gid = l->sk.peer_gid;
-	u->sk.has_peercred = 1;
+	sock_set_peercred(nsk);             /* the connecting process, as Linux's init_peercred */
+	sock_copy_peercred(&u->sk, &l->sk); /* the listener's, from listen() */
 	sock_get(&u->sk);
 	n->peer = u;
 	u->peer = n; /* the reference from sock_alloc() */

@@ -63,7 +63,7 @@ static int dgram_build(struct unix_sock *u, const struct msghdr *msg, int flags,
                        const struct timespec *deadline, struct umsg **out)
 {
 	struct sock *sk = &u->sk;
-	while (u->wmem >= (size_t)sk->sndbuf) {
+	while (u->sk.wmem_alloc >= (size_t)sk->sndbuf) {
 		sk->flags |= SKF_NOSPACE;
 		int r = sock_wait(sk, deadline);
 		if (r < 0)

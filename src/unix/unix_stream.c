@@ -68,7 +68,7 @@ static ssize_t stream_send_chunk(struct unix_sock *u, const struct msghdr *msg, 
 /* Waits until the send buffer has room: 0, or -EAGAIN/-EINTR (sock_wait). */
 static int stream_wait_room(struct unix_sock *u, const struct timespec *deadline)
 {
-	while (u->wmem >= (size_t)u->sk.sndbuf) {
+	while (u->sk.wmem_alloc >= (size_t)u->sk.sndbuf) {
 		u->sk.flags |= SKF_NOSPACE;
 		int r = sock_wait(&u->sk, deadline);
 		if (r < 0)

@@ -8,6 +8,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/filter.h>
+#include <linux/sock_diag.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -2013,4 +2016,101 @@ CASE(sockopt_get_truncation)
 	int t = SOCK_SEQPACKET;
 	CHECK_EQ(b[0], ((unsigned char *)&t)[0]);
 	CHECK_EQ(b[1], 0xee);
+}
+
+/* SO_COOKIE: non-zero, stable for a socket, different between sockets; 8 bytes or EINVAL. */
+CASE(so_cookie)
+{
+	int sv[2];
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	uint64_t a = 0, a2 = 0, b = 0;
+	socklen_t l = sizeof(a);
+	CHECK_OK(getsockopt(sv[0], SOL_SOCKET, SO_COOKIE, &a, &l));
+	CHECK_EQ(l, sizeof(a));
+	CHECK(a != 0);
+	CHECK_OK(getsockopt(sv[0], SOL_SOCKET, SO_COOKIE, &a2, &l));
+	CHECK_EQ(a2, a);
+	CHECK_OK(getsockopt(sv[1], SOL_SOCKET, SO_COOKIE, &b, &l));
+	CHECK(b != 0 && b != a);
+	l = 4;
+	CHECK_ERR(getsockopt(sv[0], SOL_SOCKET, SO_COOKIE, &a, &l), EINVAL);
+	int v = 1;
+	CHECK_ERR(setsockopt(sv[0], SOL_SOCKET, SO_COOKIE, &v, sizeof(v)), ENOPROTOOPT);
+}
+
+/* SO_PEERGROUPS: the peer's supplementary groups at connect time; ERANGE reports the size a
+ * short buffer needs; ENODATA without peer credentials. */
+CASE(so_peergroups)
+{
+	gid_t mine[256], got[256];
+	int n = getgroups(256, mine);
+	CHECK(n >= 0);
+	int sv[2];
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	socklen_t l = sizeof(got);
+	CHECK_OK(getsockopt(sv[0], SOL_SOCKET, SO_PEERGROUPS, got, &l));
+	CHECK_EQ(l, (socklen_t)n * sizeof(gid_t));
+	CHECK_MEM(got, mine, l);
+	if (n > 0) {
+		l = 0;
+		CHECK_ERR(getsockopt(sv[0], SOL_SOCKET, SO_PEERGROUPS, got, &l), ERANGE);
+		CHECK_EQ(l, (socklen_t)n * sizeof(gid_t));
+	}
+	int s = (int)CHECK_OK(socket(AF_UNIX, SOCK_STREAM, 0));
+	l = sizeof(got);
+	CHECK_ERR(getsockopt(s, SOL_SOCKET, SO_PEERGROUPS, got, &l), ENODATA);
+	int d = (int)CHECK_OK(socket(AF_UNIX, SOCK_DGRAM, 0));
+	CHECK_ERR(getsockopt(d, SOL_SOCKET, SO_PEERGROUPS, got, &l), ENODATA);
+}
+
+/* SO_MEMINFO on AF_UNIX: buffer sizes, and what the sender is charged for data in flight
+ * (the same count SIOCOUTQ reports); the receiver is charged nothing. */
+CASE(so_meminfo)
+{
+	int sv[2];
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	uint32_t m[SK_MEMINFO_VARS + 2];
+	memset(m, 0xff, sizeof(m));
+	socklen_t l = sizeof(m);
+	CHECK_OK(getsockopt(sv[0], SOL_SOCKET, SO_MEMINFO, m, &l));
+	CHECK_EQ(l, SK_MEMINFO_VARS * sizeof(uint32_t));
+	CHECK_EQ(m[SK_MEMINFO_RMEM_ALLOC], 0);
+	CHECK_EQ(m[SK_MEMINFO_RCVBUF], get_int(sv[0], SO_RCVBUF));
+	CHECK_EQ(m[SK_MEMINFO_WMEM_ALLOC], 0);
+	CHECK_EQ(m[SK_MEMINFO_SNDBUF], get_int(sv[0], SO_SNDBUF));
+	CHECK_EQ(m[SK_MEMINFO_OPTMEM], 0);
+	CHECK_EQ(m[SK_MEMINFO_DROPS], 0);
+	CHECK_EQ(send(sv[0], "x", 1, 0), 1);
+	int outq = -1;
+	CHECK_OK(ioctl(sv[0], SIOCOUTQ, &outq));
+	CHECK(outq > 0);
+	l = sizeof(m);
+	CHECK_OK(getsockopt(sv[0], SOL_SOCKET, SO_MEMINFO, m, &l));
+	CHECK_EQ(m[SK_MEMINFO_WMEM_ALLOC], outq);
+	CHECK_OK(getsockopt(sv[1], SOL_SOCKET, SO_MEMINFO, m, &l));
+	CHECK_EQ(m[SK_MEMINFO_RMEM_ALLOC], 0);
+	l = 8; /* a short buffer gets the first values */
+	CHECK_OK(getsockopt(sv[0], SOL_SOCKET, SO_MEMINFO, m, &l));
+	CHECK_EQ(l, 8);
+	int v = 1;
+	CHECK_ERR(setsockopt(sv[0], SOL_SOCKET, SO_MEMINFO, &v, sizeof(v)), ENOPROTOOPT);
+}
+
+/* SO_PEERSEC without a security module: ENOPROTOOPT. */
+CASE(so_peersec_without_lsm)
+{
+	char lsm[256] = "";
+	FILE *f = fopen("/sys/kernel/security/lsm", "r");
+	if (f) {
+		if (!fgets(lsm, sizeof(lsm), f))
+			lsm[0] = 0;
+		fclose(f);
+	}
+	int sv[2];
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	char buf[256];
+	socklen_t l = sizeof(buf);
+	if (strstr(lsm, "selinux") || strstr(lsm, "apparmor") || strstr(lsm, "smack"))
+		return; /* a labelling module answers instead */
+	CHECK_ERR(getsockopt(sv[0], SOL_SOCKET, SO_PEERSEC, buf, &l), ENOPROTOOPT);
 }
