@@ -16,6 +16,7 @@
 
 #include "usock/usock.h"
 
+#include "../base/fdhigh.h"
 #include "../base/sys.h"
 #include "file.h"
 #include "poll.h"
@@ -526,7 +527,7 @@ static int ep_setup(int kfd, struct ufile **out)
 	struct epoll *ep = ep_new();
 	if (!ep)
 		return -ENOMEM;
-	long efd = SYS2(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK);
+	long efd = fd_move_high(SYS2(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK));
 	if (efd < 0) {
 		free(ep);
 		return (int)efd;

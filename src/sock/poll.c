@@ -15,6 +15,7 @@
 
 #include "usock/usock.h"
 
+#include "../base/fdhigh.h"
 #include "../base/sys.h"
 #include "file.h"
 #include "poll.h"
@@ -98,7 +99,7 @@ static int thread_efd(void)
 	if (tl_efd >= 0)
 		return tl_efd;
 	pthread_once(&efd_once, efd_init);
-	long fd = SYS2(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK);
+	long fd = fd_move_high(SYS2(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK));
 	if (fd < 0)
 		return (int)fd;
 	tl_efd = (int)fd;

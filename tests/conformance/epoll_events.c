@@ -1171,3 +1171,17 @@ CASE(epoll_pwait2_timespec)
 	CHECK_ERR(epoll_pwait2(ep, out, 2, &ts, &empty), EINTR);
 	CHECK_EQ(hits_after(1), 1);
 }
+
+/* Creating an epoll instance and waiting on it take no fd numbers beyond the epoll fd:
+ * the next socket gets the next number, as on Linux. */
+CASE(epoll_takes_one_fd_number)
+{
+	int sv[2];
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	int ep = (int)CHECK_OK(epoll_create1(0));
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 7};
+	CHECK_OK(epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev));
+	CHECK_EQ(epoll_wait(ep, &ev, 1, 5), 0);
+	int s = (int)CHECK_OK(socket(AF_UNIX, SOCK_DGRAM, 0));
+	CHECK_EQ(s, ep + 1);
+}

@@ -885,3 +885,14 @@ CASE(pipe_and_socket_in_turn)
 		CHECK_EQ(p[1].revents, types[i] == SOCK_DGRAM ? 0 : POLLIN | POLLHUP);
 	}
 }
+
+/* A poll that blocks takes no fd number: the next socket gets the lowest free one. */
+CASE(blocking_poll_takes_no_fd_number)
+{
+	int sv[2];
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	struct pollfd p = {.fd = sv[0], .events = POLLIN};
+	CHECK_EQ(poll(&p, 1, 5), 0);
+	int s = (int)CHECK_OK(socket(AF_UNIX, SOCK_DGRAM, 0));
+	CHECK_EQ(s, sv[1] + 1);
+}
