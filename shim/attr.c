@@ -34,8 +34,10 @@ static int utimes_tv(int fd, const struct timeval *tv)
 {
 	if (!tv)
 		return usock_futimens(fd, NULL);
-	if (!shim_ptr_ok(tv, 2 * sizeof(*tv)))
+	struct timeval k[2];
+	if (!shim_ptr_ok(tv, sizeof(k)) || usock_copy_from_user(k, tv, sizeof(k)) < 0)
 		return -EFAULT;
+	tv = k;
 	for (int i = 0; i < 2; i++)
 		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
 			return -EINVAL;
@@ -66,9 +68,10 @@ SHIM_EXPORT int utime(const char *path, const struct utimbuf *b)
 		return NEXT(utime)(path, b);
 	if (r < 0 || !b)
 		return (int)ret_errno(r < 0 ? r : usock_futimens(fd, NULL));
-	if (!shim_ptr_ok(b, sizeof(*b)))
+	struct utimbuf k;
+	if (!shim_ptr_ok(b, sizeof(k)) || usock_copy_from_user(&k, b, sizeof(k)) < 0)
 		return (int)ret_errno(-EFAULT);
-	struct timespec ts[2] = {{b->actime, 0}, {b->modtime, 0}};
+	struct timespec ts[2] = {{k.actime, 0}, {k.modtime, 0}};
 	return (int)ret_errno(usock_futimens(fd, ts));
 }
 

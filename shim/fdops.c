@@ -219,9 +219,7 @@ int shim_sock_statfs(int fd, struct statfs *sf)
 	int r = usock_fstat(fd, &st);
 	if (r < 0)
 		return r;
-	if (!shim_ptr_ok(sf, sizeof(*sf)))
-		return -EFAULT;
-	*sf = (struct statfs){
+	struct statfs k = (struct statfs){
 	        .f_type = SOCKFS_MAGIC,
 	        .f_bsize = 4096,
 	        .f_namelen = 255,
@@ -229,7 +227,8 @@ int shim_sock_statfs(int fd, struct statfs *sf)
 	        .f_flags = ST_VALID,
 	        .f_fsid = {{(int)st.st_dev, 0}},
 	};
-	return 0;
+	return shim_ptr_ok(sf, sizeof(*sf)) && usock_copy_to_user(sf, &k, sizeof(k)) == 0 ? 0
+	                                                                                  : -EFAULT;
 }
 
 SHIM_EXPORT int fstatfs(int fd, struct statfs *sf)
@@ -251,16 +250,15 @@ static int sock_statvfs(int fd, struct statvfs *vf)
 	int r = shim_sock_statfs(fd, &sf);
 	if (r < 0)
 		return r;
-	if (!shim_ptr_ok(vf, sizeof(*vf)))
-		return -EFAULT;
-	*vf = (struct statvfs){
+	struct statvfs k = (struct statvfs){
 	        .f_bsize = (unsigned long)sf.f_bsize,
 	        .f_frsize = (unsigned long)sf.f_frsize,
 	        .f_fsid = (unsigned)sf.f_fsid.__val[0],
 	        .f_flag = (unsigned long)(sf.f_flags ^ ST_VALID),
 	        .f_namemax = (unsigned long)sf.f_namelen,
 	};
-	return 0;
+	return shim_ptr_ok(vf, sizeof(*vf)) && usock_copy_to_user(vf, &k, sizeof(k)) == 0 ? 0
+	                                                                                  : -EFAULT;
 }
 
 SHIM_EXPORT int fstatvfs(int fd, struct statvfs *vf)

@@ -57,19 +57,39 @@ static int link_fd(const char *path, const char **end)
 	return (int)fd;
 }
 
+/* Copies the start of the program's @path (up to a NUL, at most @n - 1 bytes) into @buf
+ * without trusting it: -EFAULT if it cannot be read (the kernel would say so too), else 0.
+ * A magic link fits in the first 40 bytes, so a longer path is judged by its prefix. */
+static int path_peek(const char *path, char *buf, size_t n)
+{
+	size_t i = 0;
+	for (; i + 1 < n; i++) {
+		if (usock_copy_from_user(&buf[i], path + i, 1) < 0)
+			return -EFAULT;
+		if (!buf[i])
+			return 0;
+	}
+	buf[i] = '\0';
+	return 0;
+}
+
 int shim_path_fd(const char *path)
 {
+	char buf[64];
 	const char *end;
-	int fd = link_fd(path, &end);
+	if (!shim_ptr_ok(path, 1) || path_peek(path, buf, sizeof(buf)) < 0)
+		return -1; /* the kernel gives EFAULT for it */
+	int fd = link_fd(buf, &end);
 	return fd >= 0 && *end == '\0' && usock_is_fd(fd) ? fd : -1;
 }
 
 int shim_path_sock(const char *path, int *fd)
 {
+	char buf[64];
 	const char *end;
-	if (!shim_may_have_fds() || !shim_ptr_ok(path, 1))
+	if (!shim_may_have_fds() || !shim_ptr_ok(path, 1) || path_peek(path, buf, sizeof(buf)) < 0)
 		return 0;
-	int n = link_fd(path, &end);
+	int n = link_fd(buf, &end);
 	if (n < 0 || (*end != '\0' && *end != '/') || !shim_is_sock(n))
 		return 0;
 	if (*end == '/')
@@ -80,7 +100,8 @@ int shim_path_sock(const char *path, int *fd)
 
 int shim_path_empty(const char *path)
 {
-	return shim_ptr_ok(path, 1) && path[0] == '\0';
+	char c;
+	return shim_ptr_ok(path, 1) && usock_copy_from_user(&c, path, 1) == 0 && c == '\0';
 }
 
 int shim_stand_in(void)

@@ -78,9 +78,9 @@ ssize_t shim_splice(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size
 /* The socket's filesystem facts (SOCKFS_MAGIC) for fstatfs/statfs of a usock socket. */
 int shim_sock_statfs(int fd, struct statfs *sf);
 
-/* The cheap test the library applies to user pointers (sock.c uaccess_ok()): used before
- * the shim reads user memory itself (poll/select sets), so a bad pointer gives EFAULT
- * from the kernel or the library instead of a crash in the shim. */
+/* The range test of access_ok() (src/sock/uaccess.h uaccess_ok()). The shim reads and
+ * writes the program's memory only through usock_copy_from_user/usock_copy_to_user, which
+ * turn a fault into -EFAULT; this only refuses what can never be valid. */
 static inline int shim_ptr_ok(const void *p, size_t len)
 {
 	uintptr_t a = (uintptr_t)p;

@@ -113,8 +113,11 @@ ssize_t shim_splice(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size
 		return -EBADF;
 	if ((in.is_pipe && off_in) || (out.is_pipe && off_out))
 		return -ESPIPE;
-	if ((off_in && !shim_ptr_ok(off_in, sizeof(*off_in))) ||
-	    (off_out && !shim_ptr_ok(off_out, sizeof(*off_out))))
+	loff_t k; /* the offsets are read (copy_from_user) before they are refused */
+	if ((off_in && (!shim_ptr_ok(off_in, sizeof(k)) ||
+	                usock_copy_from_user(&k, off_in, sizeof(k)) < 0)) ||
+	    (off_out && (!shim_ptr_ok(off_out, sizeof(k)) ||
+	                 usock_copy_from_user(&k, off_out, sizeof(k)) < 0)))
 		return -EFAULT;
 	if ((in.fl & O_ACCMODE) == O_WRONLY || (out.fl & O_ACCMODE) == O_RDONLY)
 		return -EBADF;

@@ -102,9 +102,7 @@ static int statx_sock(int fd, struct statx *stx)
 	int r = usock_fstat(fd, &st);
 	if (r < 0)
 		return r;
-	if (!shim_ptr_ok(stx, sizeof(*stx)))
-		return -EFAULT;
-	*stx = (struct statx){
+	struct statx k = (struct statx){
 	        .stx_mask = STATX_BASIC_STATS,
 	        .stx_blksize = (uint32_t)st.st_blksize,
 	        .stx_nlink = (uint32_t)st.st_nlink,
@@ -122,7 +120,9 @@ static int statx_sock(int fd, struct statx *stx)
 	        .stx_dev_major = major(st.st_dev),
 	        .stx_dev_minor = minor(st.st_dev),
 	};
-	return 0;
+	return shim_ptr_ok(stx, sizeof(*stx)) && usock_copy_to_user(stx, &k, sizeof(k)) == 0
+	               ? 0
+	               : -EFAULT;
 }
 
 SHIM_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *stx)

@@ -22,11 +22,13 @@ static int name_import(const char *name, char kname[NAME_MAX_LEN + 1])
 {
 	if (!shim_ptr_ok(name, 1))
 		return -EFAULT;
-	size_t n = strnlen(name, NAME_MAX_LEN + 1);
-	if (n == 0 || n > NAME_MAX_LEN)
-		return -ERANGE;
-	memcpy(kname, name, n + 1);
-	return 0;
+	for (size_t n = 0; n <= NAME_MAX_LEN; n++) { /* strncpy_from_user() */
+		if (usock_copy_from_user(&kname[n], name + n, 1) < 0)
+			return -EFAULT;
+		if (!kname[n])
+			return n == 0 ? -ERANGE : 0;
+	}
+	return -ERANGE;
 }
 
 static int has_prefix(const char *s, const char *prefix)
@@ -112,9 +114,8 @@ static ssize_t sock_getxattr(int fd, const char *name, void *value, size_t size)
 		return (ssize_t)len;
 	if (len > size)
 		return size >= SIZE_MAX_BYTES ? -E2BIG : -ERANGE;
-	if (!shim_ptr_ok(value, len))
+	if (!shim_ptr_ok(value, len) || usock_copy_to_user(value, v, len) < 0)
 		return -EFAULT;
-	memcpy(value, v, len);
 	return (ssize_t)len;
 }
 
@@ -145,9 +146,9 @@ static ssize_t sock_listxattr(int fd, char *list, size_t size)
 		return sizeof(protoname);
 	if (size < sizeof(protoname))
 		return -ERANGE;
-	if (!shim_ptr_ok(list, sizeof(protoname)))
+	if (!shim_ptr_ok(list, sizeof(protoname)) ||
+	    usock_copy_to_user(list, protoname, sizeof(protoname)) < 0)
 		return -EFAULT;
-	memcpy(list, protoname, sizeof(protoname));
 	return sizeof(protoname);
 }
 

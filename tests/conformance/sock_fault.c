@@ -17,6 +17,9 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/time.h>
+#include <sys/xattr.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -340,4 +343,27 @@ CASE(default_action)
 	int st = default_child(3);
 	CHECK(WIFEXITED(st));
 	CHECK_EQ(WEXITSTATUS(st), 0);
+}
+
+/* Calls that take paths or structs about a socket fd: a bad pointer is EFAULT there too. */
+CASE(fd_and_path_calls_bad_pointers)
+{
+	map_bad();
+	int sv[2];
+	pair(SOCK_STREAM, sv);
+	/* (futimes converts its timevals in libc, and ASan's fgetxattr reads the name: those
+	 * crash before any system call, on the kernel too.) */
+	CHECK_ERR(utimes(none, NULL), EFAULT);
+	CHECK_ERR(fstatfs(sv[0], (struct statfs *)none), EFAULT);
+	CHECK_ERR(fstatfs(sv[0], (struct statfs *)ro), EFAULT);
+	char v[64];
+	CHECK_ERR(fgetxattr(sv[0], "system.sockprotoname", ro, 64), EFAULT);
+	CHECK_ERR(flistxattr(sv[0], ro, 256), EFAULT);
+	struct statx *sx = (struct statx *)ro;
+	CHECK_ERR(statx(sv[0], "", AT_EMPTY_PATH, STATX_BASIC_STATS, sx), EFAULT);
+	int p[2];
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(write(p[1], "x", 1), 1);
+	CHECK_ERR(splice(p[0], NULL, sv[0], (loff_t *)none, 1, 0), EFAULT);
+	CHECK_ERR(stat(none, (struct stat *)v), EFAULT);
 }
