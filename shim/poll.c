@@ -15,22 +15,10 @@ static const struct timespec *ms_timeout(int ms, struct timespec *ts)
 	return ts;
 }
 
-/* 1 if an entry of @fds names a usock fd. An array that cannot be read is left to libc,
- * where the kernel answers EFAULT. */
+/* Sets with no usock fd (or that cannot be read: the kernel answers EFAULT) go to libc. */
 static int pollfds_have_usock(const struct pollfd *fds, nfds_t n)
 {
-	if (!shim_may_have_fds() || n > SIZE_MAX / sizeof(*fds))
-		return 0;
-	struct pollfd buf[32];
-	for (nfds_t i = 0; i < n; i += 32) {
-		size_t c = n - i < 32 ? (size_t)(n - i) : 32;
-		if (usock_copy_from_user(buf, fds + i, c * sizeof(*buf)) < 0)
-			return 0;
-		for (size_t j = 0; j < c; j++)
-			if (usock_is_fd(buf[j].fd))
-				return 1;
-	}
-	return 0;
+	return shim_may_have_fds() && usock_pollfds_have_usock(fds, n);
 }
 
 /* glibc 2.36 declares poll() and ppoll() with access(write_only) on @fds (fixed later to

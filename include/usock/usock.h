@@ -104,6 +104,9 @@ USOCK_API int usock_futimens(int fd, const struct timespec times[2]);
 USOCK_API int usock_faccess(int fd, int mode, int flags);
 
 /* Readiness over any mix of kernel and usock fds. @timeout NULL blocks. */
+/* 1 if an entry of @fds names a usock fd; 0 also when the array cannot be read (the kernel
+ * then answers EFAULT). usock_ppoll() leaves sets without one to the kernel. */
+USOCK_API int usock_pollfds_have_usock(const struct pollfd *fds, nfds_t n);
 USOCK_API int usock_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
                           const sigset_t *sigmask);
 USOCK_API int usock_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timespec *timeout,

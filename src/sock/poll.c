@@ -286,10 +286,11 @@ static int poll_kernel(struct pollfd *fds, nfds_t n, const struct timespec *time
 	return (int)SYS5(SYS_ppoll, fds, n, tp, sigmask, KSIGSET_BYTES);
 }
 
-/* 1 if an entry of the user's @fds names a usock fd; 0 also when the array cannot be read
- * (the kernel then answers EFAULT). */
-static int poll_has_usock(const struct pollfd *fds, nfds_t n)
+int usock_pollfds_have_usock(const struct pollfd *fds, nfds_t n)
 {
+	if (n > INT_MAX / sizeof(*fds) || !uaccess_ok(fds, n * sizeof(*fds)))
+		return 0;
+	uaccess_init(); /* an embedder may poll before it made any stack */
 	struct pollfd buf[32];
 	for (nfds_t i = 0; i < n; i += 32) {
 		size_t c = n - i < 32 ? (size_t)(n - i) : 32;
@@ -401,9 +402,7 @@ static int poll_slow(struct pollfd *fds, nfds_t n, const struct timespec *timeou
 int usock_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
                 const sigset_t *sigmask)
 {
-	uaccess_init(); /* an embedder may poll before it made any stack */
-	if (n == 0 || n > INT_MAX / sizeof(*fds) || !uaccess_ok(fds, n * sizeof(*fds)) ||
-	    !poll_has_usock(fds, n))
+	if (!usock_pollfds_have_usock(fds, n))
 		return poll_kernel(fds, n, timeout, sigmask);
 	return poll_slow(fds, n, timeout, sigmask);
 }
