@@ -6,6 +6,7 @@
 #endif
 #include "conform.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
@@ -91,6 +92,20 @@ const char *conform_tmp_path(const char *tag)
 	static char path[108];
 	snprintf(path, sizeof(path), "%s/%s.%u", tmpdir, tag, tmp_seq++);
 	return path;
+}
+
+int conform_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
 }
 
 void conform_block_signal(int sig)

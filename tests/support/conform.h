@@ -22,6 +22,8 @@ int conform_is_usock(void);
 void conform_drop_caps(void);
 /* A fresh unique path for an AF_UNIX socket file in a private temp dir. */
 const char *conform_tmp_path(const char *tag);
+/* Open fds of this process (/proc/self/fd, counting the one reading it), or -1. */
+int conform_count_fds(void);
 /* Blocks @sig in the calling thread (a CHECK). */
 void conform_block_signal(int sig);
 /* Waits up to @ms for the blocked @sig: its number with *@si filled, or -1. */
