@@ -40,7 +40,13 @@ struct usock_stack_config {
 	/* Clock in ns (CLOCK_MONOTONIC semantics); NULL uses the real one. Tests inject theirs. */
 	uint64_t (*clock_ns)(void *ctx);
 	void *clock_ctx;
+	unsigned flags; /* USOCK_STACK_* */
 };
+
+/* The stack lives in memory shared with the processes this one forks (a usock host): after
+ * fork() parent and child share every socket, as two processes share kernel sockets. Without
+ * it the stack is in ordinary memory and a forked child gets a private, unusable copy. */
+#define USOCK_STACK_SHARED 1u
 
 /* Makes a stack; net.core tunables start from the host's /proc/sys/net/core. */
 USOCK_API int usock_stack_create(const struct usock_stack_config *cfg, struct usock_stack **out);
