@@ -109,7 +109,7 @@ SHIM_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *
                          int flags)
 {
 	/* with AT_EMPTY_PATH the stand-in is what would run: not a regular file, EACCES */
-	AT_CALL(dirfd, path, NEXT(execveat)(kfd_, path, argv, envp, flags));
+	AT_CALL(dirfd, path, shim_execveat(kfd_, path, argv, envp, flags));
 }
 
 /* Two dirfds: each gets its stand-in. */

@@ -71,10 +71,45 @@ static void config_load(void)
 	shim_pid = getpid();
 }
 
+static int in_host;
+
+/* Joins the host: the one the exec'ing program image passed in USOCK_HOST (with its usock
+ * fds), else the one named by USOCK_HOST_NAME (`usock run --host`), else a new one. */
+static void host_join(void)
+{
+	const char *pass = getenv("USOCK_HOST");
+	if (pass) {
+		int r = usock_host_resume(pass);
+		if (r == 0) {
+			in_host = 1;
+			shim_note_fds(); /* it may have passed some */
+			return;
+		}
+		fprintf(stderr,
+		        "usock: cannot take over the usock host passed in USOCK_HOST (%s); "
+		        "this program gets a host of its own\n",
+		        strerror(-r));
+	}
+	int r = usock_host_join(getenv("USOCK_HOST_NAME"));
+	if (r < 0)
+		fprintf(stderr,
+		        "usock: cannot join a usock host: %s; sockets stay private to this "
+		        "process\n",
+		        strerror(-r));
+	in_host = r == 0;
+}
+
 __attribute__((constructor)) static void shim_init(void)
 {
 	shim_next_load();
 	pthread_once(&config_once, config_load);
+	if (shim_families)
+		host_join();
+}
+
+int shim_in_host(void)
+{
+	return in_host;
 }
 
 int shim_serves(int domain)
@@ -101,12 +136,13 @@ int shim_stack(struct usock_stack **out)
 	}
 	pthread_once(&config_once, config_load);
 	struct usock_stack_config cfg = {.families = shim_families};
-	int r = usock_stack_create(&cfg, &st);
+	int r = in_host ? usock_host_stack(&cfg, &st) : usock_stack_create(&cfg, &st);
 	if (r < 0)
 		return r;
 	struct usock_stack *seen = NULL;
 	if (!atomic_compare_exchange_strong(&default_stack, &seen, st)) {
-		usock_stack_put(st); /* another thread made it first */
+		if (!in_host)
+			usock_stack_put(st); /* another thread made it first */
 		st = seen;
 	}
 	shim_note_fds();

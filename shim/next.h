@@ -9,6 +9,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/epoll.h>
@@ -190,7 +193,21 @@
 	X(name_to_handle_at, int, (int, const char *, struct file_handle *, int *, int))           \
 	X(open_by_handle_at, int, (int, struct file_handle *, int))                                \
 	X(execveat, int, (int, const char *, char *const[], char *const[], int))                   \
-	X(inotify_add_watch, int, (int, const char *, uint32_t))
+	X(inotify_add_watch, int, (int, const char *, uint32_t))                                   \
+	X(execve, int, (const char *, char *const[], char *const[]))                               \
+	X(execvpe, int, (const char *, char *const[], char *const[]))                              \
+	X(fexecve, int, (int, char *const[], char *const[]))                                       \
+	X(posix_spawn, int,                                                                        \
+	  (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,   \
+	   char *const[], char *const[]))                                                          \
+	X(posix_spawnp, int,                                                                       \
+	  (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,   \
+	   char *const[], char *const[]))                                                          \
+	X(system, int, (const char *))                                                             \
+	X(popen, FILE *, (const char *, const char *))                                             \
+	X(fork, pid_t, (void))                                                                     \
+	X(wait4, pid_t, (pid_t, int *, int, struct rusage *))                                      \
+	X(waitid, int, (idtype_t, id_t, siginfo_t *, int))
 
 struct shim_next {
 #define SHIM_NEXT_FIELD(name, ret, args) ret(*name) args;

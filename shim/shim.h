@@ -33,6 +33,11 @@ int shim_serves(int domain);
 /* 1 if the shim serves any family (USOCK_FAMILIES not empty): epoll instances are usock's. */
 int shim_serves_any(void);
 
+/* 1 if this process is a member of a usock host (init.c joins it at load). */
+int shim_in_host(void);
+/* execveat() with the host passed on (proc.c). */
+int shim_execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags);
+
 /* The process's default stack, created by the first socket of a served family; it lives
  * until exit. Returns 0 or -errno from usock_stack_create(). Thread-safe. */
 int shim_stack(struct usock_stack **out);

@@ -52,6 +52,32 @@ struct usock_stack_config {
 USOCK_API int usock_stack_create(const struct usock_stack_config *cfg, struct usock_stack **out);
 /* Drops the caller's reference; the stack goes when its last socket is released. */
 USOCK_API void usock_stack_put(struct usock_stack *st);
+/* Hosts: processes sharing stacks, as the processes of one Linux machine share its network.
+ * usock_host_join() makes this process a member of the host @name (a file under /dev/shm,
+ * made by its first member; NULL or "": a new host for this process and the processes it
+ * forks). -EEXIST if it is in one already. usock_host_stack() is the host's one stack, made
+ * with @cfg by the first caller in any member (USOCK_STACK_SHARED implied); -ENXIO outside
+ * a host. */
+USOCK_API int usock_host_join(const char *name);
+USOCK_API int usock_host_stack(const struct usock_stack_config *cfg, struct usock_stack **out);
+/* exec(2): usock_host_exec_prepare() writes into @buf the value the new program image hands
+ * usock_host_resume() (the shim passes it as USOCK_HOST in the environment): the new image
+ * attaches the host and gets back every usock socket fd that was not close-on-exec. Call
+ * usock_host_exec_abort() with the value if the exec did not happen. -ENXIO outside a host,
+ * -ENAMETOOLONG if @buf is too small (64 bytes suffice). usock_host_resume() returns 0, or
+ * -EINVAL for a malformed value or a host of another usock build, -EEXIST when the host's
+ * address range is taken in this image. */
+USOCK_API int usock_host_exec_prepare(char *buf, size_t len);
+USOCK_API void usock_host_exec_abort(const char *value);
+USOCK_API int usock_host_resume(const char *value);
+/* wait(2) reported member @pid dead: its sockets are released now (the host's watcher
+ * would do it soon; after wait() returns Linux has already closed the dead process's fds). */
+USOCK_API void usock_host_reaped(pid_t pid);
+/* fork() in a host member: the child shares every usock socket (pthread_atfork handlers
+ * take its references before fork() returns). If fork() fails, call this to drop the
+ * references taken for the child that was not made (the shim does). */
+USOCK_API void usock_host_fork_failed(void);
+
 /* Tunables by sysctl name ("net.core.rmem_max"): -ENOENT unknown, -EINVAL out of bounds. */
 USOCK_API int usock_sysctl_get(struct usock_stack *st, const char *name, long *val);
 USOCK_API int usock_sysctl_set(struct usock_stack *st, const char *name, long val);

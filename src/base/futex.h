@@ -1,5 +1,7 @@
-/* futex.h: the one place usock blocks in the kernel for its own state. Whether futexes
- * are process-private is decided here (shared once stacks live in shared memory). */
+/* futex.h: the one place usock blocks in the kernel for its own state. Futexes are
+ * process-private until a stack is put in memory shared between processes (a usock host):
+ * then futex_go_shared() turns the flag off for the whole process, before any socket of that
+ * stack exists, so waiters and wakers of one word always agree. */
 #ifndef USOCK_BASE_FUTEX_H
 #define USOCK_BASE_FUTEX_H
 
@@ -10,9 +12,13 @@
 
 #include "sys.h"
 
-#ifndef USOCK_FUTEX_PRIVATE
-#define USOCK_FUTEX_PRIVATE FUTEX_PRIVATE_FLAG
-#endif
+extern int usock_futex_private; /* FUTEX_PRIVATE_FLAG, or 0 once a shared host exists */
+#define USOCK_FUTEX_PRIVATE usock_futex_private
+
+static inline void futex_go_shared(void)
+{
+	usock_futex_private = 0;
+}
 
 /* Sleeps while *@w == @val, until @abs (CLOCK_MONOTONIC) if not NULL.
  * Returns 0 (woken or value changed), -ETIMEDOUT, or -EINTR. With no deadline the kernel

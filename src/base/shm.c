@@ -69,35 +69,52 @@ static int init_lock(pthread_mutex_t *m)
 
 int shm_arena_create(size_t reserve, struct shm_arena **out)
 {
+	long fd = SYS2(SYS_memfd_create, "usock-host", 0);
+	if (fd < 0)
+		return (int)fd;
+	int r = shm_arena_create_in((int)fd, reserve, 0, out);
+	if (r < 0)
+		SYS1(SYS_close, fd);
+	return r;
+}
+
+/* Maps @fd's first @reserve bytes at @hint (anywhere if taken or 0). A raw address or -errno. */
+static long arena_map(int fd, size_t reserve, uintptr_t hint)
+{
+	int prot = PROT_READ | PROT_WRITE, fl = MAP_SHARED | MAP_NORESERVE;
+	long p = -EEXIST;
+	if (hint)
+		p = SYS6(SYS_mmap, hint, reserve, prot, fl | MAP_FIXED_NOREPLACE, fd, 0);
+	if (p < 0 && p > -4096)
+		p = SYS6(SYS_mmap, 0, reserve, prot, fl, fd, 0);
+	return p;
+}
+
+int shm_arena_create_in(int fd, size_t reserve, uintptr_t hint, struct shm_arena **out)
+{
 	reserve = (reserve + PAGE - 1) & ~(size_t)(PAGE - 1);
 	if (reserve < GROW_STEP)
 		reserve = GROW_STEP;
 	struct shm_arena *a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	long fd = SYS2(SYS_memfd_create, "usock-host", 0);
-	if (fd < 0) {
-		free(a);
-		return (int)fd;
-	}
-	long r = SYS2(SYS_ftruncate, fd, GROW_STEP);
-	long p = r < 0 ? r
-	               : SYS6(SYS_mmap, 0, reserve, PROT_READ | PROT_WRITE,
-	                      MAP_SHARED | MAP_NORESERVE, fd, 0);
+	/* The whole reservation at once: a sparse file costs only the pages touched, and the
+	 * arena never needs its fd again (a program may close every fd it does not know). */
+	long r = SYS2(SYS_ftruncate, fd, reserve);
+	long p = r < 0 ? r : arena_map(fd, reserve, hint);
 	if (r < 0 || (p < 0 && p > -4096)) {
-		SYS1(SYS_close, fd);
 		free(a);
 		return (int)(r < 0 ? r : p);
 	}
 	struct shm_hdr *h = (struct shm_hdr *)p;
 	h->base = (uintptr_t)p;
 	h->reserve = reserve;
-	h->committed = GROW_STEP;
+	h->committed = reserve;
 	h->brk = (sizeof(*h) + PAGE - 1) & ~(size_t)(PAGE - 1);
 	init_lock(&h->lock);
 	h->magic = SHM_MAGIC; /* last: an attacher sees a whole header or none */
 	a->h = h;
-	a->fd = (int)fd;
+	a->fd = fd;
 	*out = a;
 	return 0;
 }

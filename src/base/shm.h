@@ -17,6 +17,9 @@ struct shm_arena;
 /* Makes an arena of up to @reserve bytes at an address the kernel picks.
  * Returns 0 or -errno (-ENOMEM when the address space cannot be reserved). */
 int shm_arena_create(size_t reserve, struct shm_arena **out);
+/* The same in the empty file @fd (a named host's file), mapped at @hint if that range is free
+ * (0: anywhere). Does not take ownership of @fd on failure; on success the arena uses it. */
+int shm_arena_create_in(int fd, size_t reserve, uintptr_t hint, struct shm_arena **out);
 /* Maps the arena of @memfd in this process at its recorded address (after exec, or in
  * another program). -EEXIST if that address range is taken here, -EINVAL if @memfd is not
  * an arena. Does not take ownership of @memfd. */

@@ -7,6 +7,7 @@
 
 #include "cpu.h"
 #include "futex.h"
+#include "lrel.h"
 #include "waitq.h"
 
 uint64_t waitq_spin_ns = 20000;
@@ -29,13 +30,13 @@ void waitq_wake(struct waitq *wq, uint32_t events)
 	list_for_each_safe(pos, tmp, &wq->entries)
 	{
 		struct wait_entry *e = container_of(pos, struct wait_entry, node);
-		e->fn(e, events);
+		LPTR(wait_fn, e->fn)(e, events);
 	}
 }
 
 void waitq_add(struct waitq *wq, struct wait_entry *e, wait_fn fn)
 {
-	e->fn = fn;
+	e->fn = LREL(fn);
 	list_add_tail(&wq->entries, &e->node);
 }
 

@@ -26,7 +26,8 @@ typedef void (*wait_fn)(struct wait_entry *e, uint32_t events);
 
 struct wait_entry {
 	struct list node; /* (S) on waitq.entries */
-	wait_fn fn;       /* (I) */
+	intptr_t fn;      /* (I) the wait_fn, as lrel.h's offset: a waker in another process
+	                   * calls its own copy of it */
 };
 
 void waitq_init(struct waitq *wq);

@@ -46,7 +46,7 @@ static int sock_install(struct sock *sk, int flags)
 	struct ufile *f = file_new_sock(sk, (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
 	if (!f) {
 		stack_lock(sk->st);
-		sk->ops->release(sk);
+		sk_ops(sk)->release(sk);
 		stack_unlock(sk->st);
 		return -ENOMEM;
 	}
@@ -74,14 +74,14 @@ int usock_socketpair(struct usock_stack *ust, int domain, int type, int protocol
 	if (r < 0)
 		goto put_a;
 	stack_lock(st);
-	r = a->ops->socketpair(a, b);
+	r = sk_ops(a)->socketpair(a, b);
 	stack_unlock(st);
 	if (r < 0)
 		goto put_b;
 	int fa = sock_install(a, type);
 	if (fa < 0) {
 		stack_lock(st);
-		b->ops->release(b);
+		sk_ops(b)->release(b);
 		stack_unlock(st);
 		return fa;
 	}
@@ -99,11 +99,11 @@ int usock_socketpair(struct usock_stack *ust, int domain, int type, int protocol
 	return 0;
 put_b:
 	stack_lock(st);
-	b->ops->release(b);
+	sk_ops(b)->release(b);
 	stack_unlock(st);
 put_a:
 	stack_lock(st);
-	a->ops->release(a);
+	sk_ops(a)->release(a);
 	stack_unlock(st);
 	return r;
 }
@@ -119,7 +119,7 @@ int usock_bind(int fd, const struct sockaddr *addr, socklen_t len)
 	if (r == 0) {
 		struct sock *sk = f->sk;
 		stack_lock(sk->st);
-		r = sk->ops->bind(sk, (struct sockaddr *)&ss, len);
+		r = sk_ops(sk)->bind(sk, (struct sockaddr *)&ss, len);
 		stack_unlock(sk->st);
 	}
 	file_put(f);
@@ -136,7 +136,7 @@ int usock_listen(int fd, int backlog)
 	stack_lock(sk->st);
 	if ((unsigned)backlog > (unsigned)sk->st->core.somaxconn)
 		backlog = (int)sk->st->core.somaxconn;
-	r = sk->ops->listen(sk, backlog);
+	r = sk_ops(sk)->listen(sk, backlog);
 	stack_unlock(sk->st);
 	file_put(f);
 	return r;
@@ -154,9 +154,9 @@ int usock_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	struct sockaddr_storage ss;
 	socklen_t klen = 0;
 	stack_lock(sk->st);
-	r = sk->ops->accept(sk, &nsk, file_nonblock(f));
+	r = sk_ops(sk)->accept(sk, &nsk, file_nonblock(f));
 	if (r == 0 && addr)
-		r = nsk->ops->getname(nsk, &ss, &klen, 1);
+		r = sk_ops(nsk)->getname(nsk, &ss, &klen, 1);
 	stack_unlock(sk->st);
 	file_put(f);
 	if (r == 0 && addr)
@@ -164,7 +164,7 @@ int usock_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	if (r < 0) {
 		if (nsk) {
 			stack_lock(nsk->st);
-			nsk->ops->release(nsk);
+			sk_ops(nsk)->release(nsk);
 			stack_unlock(nsk->st);
 		}
 		return r;
@@ -183,7 +183,7 @@ int usock_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (r == 0) {
 		struct sock *sk = f->sk;
 		stack_lock(sk->st);
-		r = sk->ops->connect(sk, (struct sockaddr *)&ss, len, file_nonblock(f));
+		r = sk_ops(sk)->connect(sk, (struct sockaddr *)&ss, len, file_nonblock(f));
 		stack_unlock(sk->st);
 	}
 	file_put(f);
@@ -200,7 +200,7 @@ static int getname(int fd, struct sockaddr *addr, socklen_t *len, int peer)
 	socklen_t klen = 0;
 	struct sock *sk = f->sk;
 	stack_lock(sk->st);
-	r = sk->ops->getname(sk, &ss, &klen, peer);
+	r = sk_ops(sk)->getname(sk, &ss, &klen, peer);
 	stack_unlock(sk->st);
 	file_put(f);
 	return r < 0 ? r : move_addr_to_user(&ss, klen, addr, len);
@@ -228,7 +228,7 @@ int usock_shutdown(int fd, int how)
 	}
 	struct sock *sk = f->sk;
 	stack_lock(sk->st);
-	r = sk->ops->shutdown(sk, how);
+	r = sk_ops(sk)->shutdown(sk, how);
 	stack_unlock(sk->st);
 	file_put(f);
 	return r;
@@ -249,7 +249,7 @@ int usock_setsockopt(int fd, int level, int name, const void *val, socklen_t len
 	if (level == SOL_SOCKET)
 		r = sock_setsockopt(sk, name, val, len);
 	else
-		r = sk->ops->setsockopt(sk, level, name, val, len);
+		r = sk_ops(sk)->setsockopt(sk, level, name, val, len);
 	stack_unlock(sk->st);
 	file_put(f);
 	return r;
@@ -275,7 +275,7 @@ int usock_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	if (level == SOL_SOCKET)
 		r = sock_getsockopt(sk, name, val, &klen);
 	else
-		r = sk->ops->getsockopt(sk, level, name, val, &klen);
+		r = sk_ops(sk)->getsockopt(sk, level, name, val, &klen);
 	stack_unlock(sk->st);
 	file_put(f);
 	/* the value went out in the handler; the length follows it (and with -ERANGE, the

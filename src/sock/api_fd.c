@@ -258,7 +258,7 @@ static int ioctl_file(struct ufile *f, int fd, unsigned long req, void *arg)
 		return -ENOTTY;
 	struct sock *sk = f->sk;
 	stack_lock(sk->st);
-	int r = sk->ops->ioctl(sk, req, arg);
+	int r = sk_ops(sk)->ioctl(sk, req, arg);
 	stack_unlock(sk->st);
 	return r == -ENOIOCTLCMD ? -ENOTTY : r;
 }

@@ -28,7 +28,7 @@ static ssize_t send_k(struct ufile *f, const struct msghdr *k, int flags)
 {
 	struct sock *sk = f->sk;
 	stack_lock(sk->st);
-	ssize_t n = sk->ops->sendmsg(sk, k, msg_flags_for(f, flags));
+	ssize_t n = sk_ops(sk)->sendmsg(sk, k, msg_flags_for(f, flags));
 	stack_unlock(sk->st);
 	return n;
 }
@@ -38,7 +38,7 @@ static ssize_t recv_k(struct ufile *f, struct msghdr *k, int flags)
 {
 	struct sock *sk = f->sk;
 	stack_lock(sk->st);
-	ssize_t n = sk->ops->recvmsg(sk, k, msg_flags_for(f, flags));
+	ssize_t n = sk_ops(sk)->recvmsg(sk, k, msg_flags_for(f, flags));
 	stack_unlock(sk->st);
 	return n;
 }

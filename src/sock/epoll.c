@@ -18,7 +18,9 @@
 
 #include "../base/fdhigh.h"
 #include "../base/sys.h"
+#include "bell.h"
 #include "file.h"
+#include "host.h"
 #include "poll.h"
 #include "sock.h"
 
@@ -46,10 +48,12 @@ struct epitem {
 };
 
 struct epoll {
+	struct host *host;       /* (I) its memory */
 	struct ulock mtx;        /* ctl, collection, refresh, release; before any stack lock */
 	struct ulock lock;       /* ready list and eventfd state; taken under stack locks */
-	int efd;                 /* (I) owned eventfd, in the kernel set with EP_EFD_DATA */
-	int armed;               /* (L) efd holds a count */
+	struct bell bell;        /* (I) in the kernel set with EP_EFD_DATA; each holding
+	                          * process has its fd (fork), a waker in any process rings it */
+	int armed;               /* (L) the bell was rung and not drained */
 	struct list items;       /* (M) socket items */
 	struct list nests;       /* (M) nested usock epoll files */
 	struct list ready;       /* (L) */
@@ -57,7 +61,8 @@ struct epoll {
 	_Atomic long nkernel;    /* kernel fds added through usock_epoll_ctl, not yet deleted */
 };
 
-static struct ulock epoll_lock; /* every f->epitems; item creation and removal */
+/* (G): the host's lock of every f->epitems, item creation and removal. */
+#define epoll_lock (host_current()->epoll_lock)
 
 static int epi_is_queued(const struct epitem *it)
 {
@@ -85,11 +90,10 @@ static void ep_sync(struct epoll *ep, int drain)
 	int want = !list_is_empty(&ep->ready);
 	if (want == ep->armed || (!want && !drain))
 		return;
-	uint64_t v = 1;
 	if (want)
-		SYS3(SYS_write, ep->efd, &v, sizeof(v));
+		bell_ring(&ep->bell);
 	else
-		SYS3(SYS_read, ep->efd, &v, sizeof(v));
+		bell_drain(&ep->bell);
 	ep->armed = want;
 }
 
@@ -119,7 +123,7 @@ static void epi_wake(struct wait_entry *we, uint32_t events)
 static void epi_queue_if_ready(struct epitem *it)
 {
 	struct sock *sk = it->f->sk;
-	if (sk->ops->poll(sk) & it->events)
+	if (sk_ops(sk)->poll(sk) & it->events)
 		epi_queue(it->ep, it);
 }
 
@@ -132,7 +136,7 @@ static int epi_collect(struct epoll *ep, struct epitem *it, struct epoll_event *
 {
 	struct sock *sk = it->f->sk;
 	ulock_lock(&sk->st->lock);
-	uint32_t m = sk->ops->poll(sk) & it->events;
+	uint32_t m = sk_ops(sk)->poll(sk) & it->events;
 	ulock_lock(&ep->lock);
 	int r = m != 0;
 	if (m && out) {
@@ -213,7 +217,7 @@ static void epi_remove(struct epoll *ep, struct epitem *it)
 	}
 	list_del(&it->ep_node);
 	list_del(&it->file_node);
-	free(it);
+	host_free(it->ep->host, it);
 }
 
 /* The item of (@fd, @f) in @ep, or NULL. epoll_lock held. */
@@ -231,7 +235,7 @@ static struct epitem *epi_find(struct epoll *ep, struct ufile *f, int fd)
 
 static struct epitem *epi_new(struct epoll *ep, struct ufile *f, int fd, int is_nest)
 {
-	struct epitem *it = calloc(1, sizeof(*it));
+	struct epitem *it = host_zalloc(ep->host, sizeof(*it));
 	if (!it)
 		return NULL;
 	it->ep = ep;
@@ -507,17 +511,23 @@ int usock_epoll_pwait2(int epfd, struct epoll_event *evs, int maxevents,
 
 static struct epoll *ep_new(void)
 {
-	struct epoll *ep = calloc(1, sizeof(*ep));
+	struct host *h = host_current();
+	struct epoll *ep = h ? host_zalloc(h, sizeof(*ep)) : NULL;
 	if (!ep)
 		return NULL;
-	ulock_init(&ep->mtx);
-	ulock_init(&ep->lock);
+	ep->host = h;
+	if (h->shared) {
+		ulock_init_shared(&ep->mtx);
+		ulock_init_shared(&ep->lock);
+	} else {
+		ulock_init(&ep->mtx);
+		ulock_init(&ep->lock);
+	}
 	list_init(&ep->items);
 	list_init(&ep->nests);
 	list_init(&ep->ready);
 	atomic_init(&ep->kernel_turn, 0);
 	atomic_init(&ep->nkernel, 0);
-	ep->efd = -1;
 	return ep;
 }
 
@@ -527,18 +537,17 @@ static int ep_setup(int kfd, struct ufile **out)
 	struct epoll *ep = ep_new();
 	if (!ep)
 		return -ENOMEM;
-	long efd = fd_move_high(SYS2(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK));
-	if (efd < 0) {
-		free(ep);
-		return (int)efd;
+	long r = bell_open(&ep->bell);
+	if (r < 0) {
+		host_free(ep->host, ep);
+		return (int)r;
 	}
-	ep->efd = (int)efd;
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EP_EFD_DATA};
-	long r = SYS4(SYS_epoll_ctl, kfd, EPOLL_CTL_ADD, efd, &ev);
+	r = SYS4(SYS_epoll_ctl, kfd, EPOLL_CTL_ADD, ep->bell.fd, &ev);
 	struct ufile *f = r == 0 ? file_new_epoll(ep) : NULL;
 	if (!f) {
-		SYS1(SYS_close, efd);
-		free(ep);
+		bell_close(&ep->bell);
+		host_free(ep->host, ep);
 		return r < 0 ? (int)r : -ENOMEM;
 	}
 	*out = f;
@@ -589,6 +598,11 @@ void epoll_release(struct epoll *ep)
 		epi_remove(ep, container_of(pos, struct epitem, ep_node));
 	ulock_unlock(&ep->mtx);
 	ulock_unlock(&epoll_lock);
-	SYS1(SYS_close, ep->efd);
-	free(ep);
+	bell_close(&ep->bell);
+	host_free(ep->host, ep);
+}
+
+void epoll_forget_local(struct epoll *ep)
+{
+	bell_close(&ep->bell); /* this process's copy; the others keep theirs */
 }

@@ -3,9 +3,11 @@
  * process-wide lock, so a concurrent close() cannot free a file a call is using. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "../base/lock.h"
+#include "../base/ptrmap.h"
 #include "../base/sys.h"
 #include "file.h"
 #include "sock.h"
@@ -17,21 +19,38 @@
 static _Atomic(struct ufile *) *fdt[FDT_NCHUNKS];
 static struct ulock fdt_lock;
 
-struct ufile *file_new_sock(struct sock *sk, unsigned fl)
+/* This process's holds: file -> fds naming it + calls using it (guarded by fdt_lock). */
+static struct ptrmap holds;
+
+/* Allocates a file in @h with no reference yet, on the host's list. */
+static struct ufile *file_alloc(struct host *h, enum ufile_kind kind)
 {
-	struct ufile *f = calloc(1, sizeof(*f));
+	struct ufile *f = h ? host_zalloc(h, sizeof(*f)) : NULL;
 	if (!f)
 		return NULL;
-	atomic_init(&f->refs, 1);
-	f->kind = UFILE_SOCK;
+	atomic_init(&f->refs, 0);
+	f->host = h;
+	f->kind = kind;
 	atomic_init(&f->fl, 0);
+	list_init(&f->async_node);
+	list_init(&f->epitems);
+	f->sigio_fd = -1;
+	ulock_lock(&h->lock);
+	list_add_tail(&h->files, &f->host_node);
+	ulock_unlock(&h->lock);
+	return f;
+}
+
+struct ufile *file_new_sock(struct sock *sk, unsigned fl)
+{
+	struct ufile *f = file_alloc(sk->st->host, UFILE_SOCK);
+	if (!f)
+		return NULL;
 	f->sk = sk;
 	file_inode_init(&f->ino);
 	sk->file = f;
 	f->own = (struct fown){.type = F_OWNER_TID}; /* Linux's PIDTYPE_PID, as F_GETOWN_EX shows */
-	list_init(&f->async_node);
-	list_init(&f->epitems);
-	f->sigio_fd = -1;
+	file_get(f);
 	if (fl)
 		file_set_fl(f, fl);
 	return f;
@@ -39,26 +58,16 @@ struct ufile *file_new_sock(struct sock *sk, unsigned fl)
 
 struct ufile *file_new_epoll(struct epoll *ep)
 {
-	struct ufile *f = calloc(1, sizeof(*f));
+	struct ufile *f = file_alloc(host_current(), UFILE_EPOLL);
 	if (!f)
 		return NULL;
-	atomic_init(&f->refs, 1);
-	f->kind = UFILE_EPOLL;
-	atomic_init(&f->fl, 0);
 	f->ep = ep;
 	f->own = (struct fown){.type = F_OWNER_PID};
-	list_init(&f->async_node);
-	list_init(&f->epitems);
-	f->sigio_fd = -1;
+	file_get(f);
 	return f;
 }
 
-void file_get(struct ufile *f)
-{
-	atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
-}
-
-static void file_release(struct ufile *f)
+void file_release(struct ufile *f)
 {
 	epoll_file_release(f);
 	if (f->kind == UFILE_EPOLL) {
@@ -70,27 +79,110 @@ static void file_release(struct ufile *f)
 		stack_lock(st);
 		list_del(&f->async_node);
 		sk->file = NULL;
-		sk->ops->release(sk); /* consumes the file's sock reference */
+		sk_ops(sk)->release(sk); /* consumes the file's sock reference */
 		stack_unlock(st);
 		stack_put(st);
 	}
-	free(f);
+	host_free(f->host, f);
+}
+
+/* Drops a reference under the host lock; 1 if it was the last (the file is then off the
+ * host's list and the caller releases it). */
+static int ref_drop_hlocked(struct ufile *f)
+{
+	if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1)
+		return 0;
+	list_del(&f->host_node);
+	return 1;
+}
+
+/* The process's hold count of @f changes by @delta (fdt_lock held); the first hold and the
+ * last one take and drop the process's reference. Returns 1 if @f must be released. */
+static int hold_change(struct ufile *f, long delta)
+{
+	long n = ptrmap_add(&holds, f, delta);
+	if (n < 0)
+		abort(); /* no memory for one more table entry: nothing sane remains */
+	if ((delta > 0 && n != delta) || (delta < 0 && n != 0))
+		return 0;
+	struct host *h = f->host;
+	int s = host_slot(h), last = 0;
+	uint64_t bit = UINT64_C(1) << (s % 64);
+	ulock_lock(&h->lock);
+	if (delta > 0) {
+		f->holders[s / 64] |= bit;
+		atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+	} else {
+		f->holders[s / 64] &= ~bit;
+		last = ref_drop_hlocked(f);
+	}
+	ulock_unlock(&h->lock);
+	if (delta < 0 && !last && f->kind == UFILE_EPOLL && h->shared)
+		epoll_forget_local(f->ep);
+	return last;
+}
+
+void file_get(struct ufile *f)
+{
+	ulock_lock(&fdt_lock);
+	hold_change(f, 1);
+	ulock_unlock(&fdt_lock);
 }
 
 void file_put(struct ufile *f)
 {
-	if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1)
+	ulock_lock(&fdt_lock);
+	int last = hold_change(f, -1);
+	ulock_unlock(&fdt_lock);
+	if (last)
 		file_release(f);
 }
 
 static __thread struct ufile *deferred;
 
+static void defer_release(struct ufile *f)
+{
+	f->defer_next = deferred;
+	deferred = f;
+}
+
 void file_put_locked(struct ufile *f)
 {
-	if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1) {
-		f->defer_next = deferred;
-		deferred = f;
-	}
+	ulock_lock(&fdt_lock);
+	int last = hold_change(f, -1);
+	ulock_unlock(&fdt_lock);
+	if (last)
+		defer_release(f);
+}
+
+void file_ref(struct ufile *f)
+{
+	atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+}
+
+/* Drops an in-flight reference; 1 if it was the last. */
+static int unref(struct ufile *f)
+{
+	long r = atomic_load_explicit(&f->refs, memory_order_relaxed);
+	while (r > 1) /* not the last: no host lock needed */
+		if (atomic_compare_exchange_weak(&f->refs, &r, r - 1))
+			return 0;
+	ulock_lock(&f->host->lock);
+	int last = ref_drop_hlocked(f);
+	ulock_unlock(&f->host->lock);
+	return last;
+}
+
+void file_unref(struct ufile *f)
+{
+	if (unref(f))
+		file_release(f);
+}
+
+void file_unref_locked(struct ufile *f)
+{
+	if (unref(f))
+		defer_release(f);
 }
 
 void file_flush_deferred(void)
@@ -149,7 +241,7 @@ struct ufile *fd_get(int fd)
 	ulock_lock(&fdt_lock);
 	struct ufile *f = atomic_load_explicit(s, memory_order_relaxed);
 	if (f)
-		file_get(f);
+		hold_change(f, 1); /* never the first: the fd holds it */
 	ulock_unlock(&fdt_lock);
 	return f;
 }
@@ -234,4 +326,156 @@ struct ufile *fd_forget(int fd)
 	struct ufile *f = atomic_exchange(s, NULL);
 	ulock_unlock(&fdt_lock);
 	return f;
+}
+
+/* ---- fork ---- */
+
+/* Like Linux's dup_fd(), the child's references are taken before fork() returns in the
+ * parent (which may close its fds at once): the prepare handler reserves the child's slot
+ * and gives it a reference of each file the fd table names; the child claims the slot. */
+static int fork_slot = -1; /* reserved for the child of the fork in progress */
+
+static void fdt_fork_prepare(void)
+{
+	ulock_lock(&fdt_lock);
+	struct host *h = host_shared();
+	if (!h || (fork_slot = host_reserve_slot(h)) < 0)
+		return;
+	struct ptrmap seen = {0};
+	int s = fork_slot;
+	ulock_lock(&h->lock);
+	for (unsigned c = 0; c < FDT_NCHUNKS; c++) {
+		for (unsigned i = 0; fdt[c] && i < FDT_CHUNK; i++) {
+			struct ufile *f = atomic_load_explicit(&fdt[c][i], memory_order_relaxed);
+			if (!f || f->host != h || ptrmap_add(&seen, f, 1) != 1)
+				continue;
+			f->holders[s / 64] |= UINT64_C(1) << (s % 64);
+			atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+		}
+	}
+	ulock_unlock(&h->lock);
+	ptrmap_free(&seen);
+}
+
+static void fdt_fork_parent(void)
+{
+	ulock_unlock(&fdt_lock);
+}
+
+/* The child's holds are what its fd table names (threads in calls stayed behind). */
+static void fdt_fork_child(void)
+{
+	self_pid_reset();
+	ptrmap_clear(&holds);
+	for (unsigned c = 0; c < FDT_NCHUNKS; c++) {
+		for (unsigned i = 0; fdt[c] && i < FDT_CHUNK; i++) {
+			struct ufile *f = atomic_load_explicit(&fdt[c][i], memory_order_relaxed);
+			if (f && ptrmap_add(&holds, f, 1) < 0)
+				abort();
+		}
+	}
+	if (fork_slot >= 0)
+		host_claim_slot(host_shared(), fork_slot);
+	fork_slot = -1;
+	ulock_init(&fdt_lock);
+}
+
+void file_fork_failed(void)
+{
+	/* fork() returned -1: the slot reserved for the child holds references nobody owns */
+	int s = __atomic_exchange_n(&fork_slot, -1, __ATOMIC_ACQ_REL);
+	if (s >= 0)
+		host_release_slot(host_shared(), s);
+}
+
+__attribute__((constructor)) static void fdt_atfork(void)
+{
+	pthread_atfork(fdt_fork_prepare, fdt_fork_parent, fdt_fork_child);
+}
+
+/* ---- exec ---- */
+
+/* The usock fds a process had when it called exec, with a reference each, for the new
+ * program image (which finds the record through the environment) to take back. */
+struct exec_rec {
+	uint64_t token; /* 0 once taken */
+	pid_t pid;      /* the exec'ing process, or the spawner of a child that execs */
+	int n;
+	struct exec_ent {
+		int fd;
+		struct ufile *f;
+	} e[];
+};
+
+int fd_exec_save(uint64_t token, struct exec_rec **out)
+{
+	struct host *h = host_shared();
+	if (!h)
+		return -ENXIO;
+	ulock_lock(&fdt_lock);
+	int n = 0;
+	for (unsigned c = 0; c < FDT_NCHUNKS; c++)
+		for (unsigned i = 0; fdt[c] && i < FDT_CHUNK; i++)
+			n += atomic_load_explicit(&fdt[c][i], memory_order_relaxed) != NULL;
+	struct exec_rec *rec = host_zalloc(h, sizeof(*rec) + (size_t)n * sizeof(rec->e[0]));
+	if (!rec) {
+		ulock_unlock(&fdt_lock);
+		return -ENOMEM;
+	}
+	for (unsigned c = 0; c < FDT_NCHUNKS; c++) {
+		for (unsigned i = 0; fdt[c] && i < FDT_CHUNK; i++) {
+			struct ufile *f = atomic_load_explicit(&fdt[c][i], memory_order_relaxed);
+			if (!f || f->kind != UFILE_SOCK || f->host != h)
+				continue; /* an epoll instance's own fds are close-on-exec */
+			file_ref(f);
+			rec->e[rec->n++] = (struct exec_ent){(int)(c * FDT_CHUNK + i), f};
+		}
+	}
+	ulock_unlock(&fdt_lock);
+	rec->pid = (pid_t)SYS0(SYS_getpid); /* a vfork child has its own pid, not self_pid()'s */
+	rec->token = token;
+	*out = rec;
+	return 0;
+}
+
+void fd_exec_drop(struct exec_rec *rec)
+{
+	for (int i = 0; i < rec->n; i++)
+		file_unref(rec->e[i].f);
+	rec->token = 0;
+	host_free(host_shared(), rec);
+}
+
+/* 1 if @fd is still a placeholder (an O_PATH fd of "/"): close-on-exec ones are gone, and
+ * their numbers may have been reused while the new image loaded. */
+static int fd_is_placeholder(int fd, const struct stat *root)
+{
+	struct stat sb;
+	long fl = SYS2(SYS_fcntl, fd, F_GETFL);
+	return fl >= 0 && (fl & O_PATH) && SYS2(SYS_fstat, fd, &sb) == 0 &&
+	       sb.st_dev == root->st_dev && sb.st_ino == root->st_ino;
+}
+
+int fd_exec_restore(struct exec_rec *rec, uint64_t token)
+{
+	pid_t me = (pid_t)SYS0(SYS_getpid), parent = (pid_t)SYS0(SYS_getppid);
+	if (!__atomic_compare_exchange_n(&rec->token, &token, 0, 0, __ATOMIC_ACQ_REL,
+	                                 __ATOMIC_RELAXED) ||
+	    (rec->pid != me && rec->pid != parent))
+		return -ESTALE;
+	struct stat root;
+	if (SYS4(SYS_newfstatat, AT_FDCWD, "/", &root, 0) < 0)
+		root.st_ino = 0;
+	for (int i = 0; i < rec->n; i++) {
+		if (!fd_is_placeholder(rec->e[i].fd, &root))
+			continue;
+		struct ufile *old = NULL;
+		file_get(rec->e[i].f); /* the fd's hold */
+		if (fdt_store(rec->e[i].fd, rec->e[i].f, &old) < 0)
+			file_put(rec->e[i].f);
+		if (old)
+			file_put(old);
+	}
+	fd_exec_drop(rec);
+	return 0;
 }

@@ -8,11 +8,13 @@
 #define USOCK_SOCK_FILE_H
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
 #include "../base/list.h"
+#include "host.h"
 
 struct sock;
 struct epoll;
@@ -38,32 +40,46 @@ struct fown {
 	int sig; /* F_SETSIG; 0 means SIGIO without siginfo details */
 };
 
+/* References: each process that holds a file (fds naming it, calls in progress: counted in
+ * the process's own table by file_get/file_put) owns one reference and its bit in holders;
+ * SCM_RIGHTS in flight owns one each (file_ref/file_unref). */
 struct ufile {
-	_Atomic long refs;        /* fds, calls in progress, SCM_RIGHTS in flight */
-	enum ufile_kind kind;     /* (I) */
-	_Atomic unsigned fl;      /* O_NONBLOCK | O_ASYNC (file status flags) */
-	struct fown own;          /* (S) of the socket's stack */
-	struct list async_node;   /* (S) on sk->async while O_ASYNC is set */
-	struct sock *sk;          /* (I) UFILE_SOCK: holds one sock reference */
-	struct uinode ino;        /* (S) UFILE_SOCK: the socket's inode */
-	struct epoll *ep;         /* (I) UFILE_EPOLL */
-	struct list epitems;      /* epoll registrations of this file (guarded by epoll_lock) */
-	int sigio_fd;             /* (S) an fd of this file, reported in si_fd */
-	struct ufile *defer_next; /* on this thread's deferred-release list */
+	_Atomic long refs;            /* (H) holding processes + references in flight */
+	struct host *host;            /* (I) */
+	struct list host_node;        /* (H) on host->files */
+	uint64_t holders[HOST_WORDS]; /* (H) process slots holding the file */
+	enum ufile_kind kind;         /* (I) */
+	_Atomic unsigned fl;          /* O_NONBLOCK | O_ASYNC (file status flags) */
+	struct fown own;              /* (S) of the socket's stack */
+	struct list async_node;       /* (S) on sk->async while O_ASYNC is set */
+	struct sock *sk;              /* (I) UFILE_SOCK: holds one sock reference */
+	struct uinode ino;            /* (S) UFILE_SOCK: the socket's inode */
+	struct epoll *ep;             /* (I) UFILE_EPOLL */
+	struct list epitems;          /* epoll registrations of this file (guarded by epoll_lock) */
+	int sigio_fd;                 /* (S) an fd of this file, reported in si_fd */
+	struct ufile *defer_next;     /* on this thread's deferred-release list */
 };
 
-/* Makes a file for @sk, taking over the caller's sock reference. NULL on ENOMEM. */
+/* Makes a file for @sk, taking over the caller's sock reference; the caller holds it (as
+ * file_get). NULL on ENOMEM. */
 struct ufile *file_new_sock(struct sock *sk, unsigned fl);
 /* Makes a file for the epoll instance @ep, taking it over (epoll_release() with the last
- * reference). NULL on ENOMEM. */
+ * reference); the caller holds it. NULL on ENOMEM. */
 struct ufile *file_new_epoll(struct epoll *ep);
+/* Takes and drops a hold of this process (the process's first hold takes a reference, its
+ * last drops it: the last reference releases the socket or epoll instance). */
 void file_get(struct ufile *f);
-/* Drops a reference; the last one releases the socket or epoll instance. */
 void file_put(struct ufile *f);
-/* Drops a reference while a stack lock is held (SCM_RIGHTS in a purged queue): a last
- * reference is released later, by file_flush_deferred() in stack_unlock(). */
+/* file_put() while a stack lock is held: a last reference is released later, by
+ * file_flush_deferred() in stack_unlock(). */
 void file_put_locked(struct ufile *f);
+/* A reference owned by no process (an SCM_RIGHTS message in a queue). */
+void file_ref(struct ufile *f);
+void file_unref(struct ufile *f);
+void file_unref_locked(struct ufile *f);
 void file_flush_deferred(void);
+/* Releases @f, whose last reference is gone and which is off its host's list. */
+void file_release(struct ufile *f);
 /* Sets the file status flags (O_NONBLOCK, O_ASYNC), maintaining the SIGIO list. */
 void file_set_fl(struct ufile *f, unsigned fl);
 
@@ -84,6 +100,18 @@ int fd_is_usock(int fd);
 /* The socket file behind @fd with a reference: -EBADF, -ENOTSOCK (api_fd.c). */
 int sock_file_get(int fd, struct ufile **out);
 
+/* exec: fd_exec_save() records this process's usock socket fds, with a reference each, in
+ * its shared host (-ENXIO without one); the new program image passes the record and @token
+ * to fd_exec_restore(), which installs those of the fds that survived exec (not
+ * close-on-exec) and drops the record (-ESTALE if the record is not for this process, or
+ * taken). fd_exec_drop() drops a record whose exec failed. */
+struct exec_rec;
+/* fork() failed: the child's reserved slot and its references go (the shim's fork()). */
+void file_fork_failed(void);
+int fd_exec_save(uint64_t token, struct exec_rec **out);
+int fd_exec_restore(struct exec_rec *rec, uint64_t token);
+void fd_exec_drop(struct exec_rec *rec);
+
 /* The socket inode (api_inode.c): its initial state for a socket made now, the fstat()
  * fields it sets in @st (mode, owner, times; takes the stack lock), and the record-lock
  * commands of fcntl() (F_GETLK, F_SETLK, F_OFD_*...) on a socket file. */
@@ -95,6 +123,9 @@ int file_lock(struct ufile *f, int cmd, unsigned long arg);
 void epoll_file_release(struct ufile *f);
 /* Releases an epoll instance (epoll.c). */
 void epoll_release(struct epoll *ep);
+/* This process dropped its last hold of @ep, which others still hold: closes the kernel fds
+ * of it that only this process has (epoll.c). */
+void epoll_forget_local(struct epoll *ep);
 /* Brings the kernel-visible readiness of @ep's epoll fd up to date before the kernel polls
  * it (poll, select, an enclosing epoll): drops ready-list entries whose socket is no longer
  * ready, so the eventfd it holds is readable only while a usock event is pending (epoll.c).

@@ -1,6 +1,6 @@
 /* poll.c: poll(2), ppoll(2), select(2) and pselect(2) over any mix of kernel fds and usock
  * sockets. A set without usock fds goes straight to the kernel. Otherwise socket masks come
- * from sk->ops->poll() under the stack lock, and a blocking wait is the kernel's own ppoll or
+ * from sk_ops(sk)->poll() under the stack lock, and a blocking wait is the kernel's own ppoll or
  * pselect6 over the kernel fds plus a per-thread eventfd that the sockets' wait entries
  * write, so timeouts, the sigmask and EINTR (never restarted) are exactly the kernel's.
  * A usock epoll fd in a set is a kernel fd, refreshed (epoll_refresh) before each look. */
@@ -17,7 +17,9 @@
 
 #include "../base/fdhigh.h"
 #include "../base/sys.h"
+#include "bell.h"
 #include "file.h"
+#include "host.h"
 #include "poll.h"
 #include "sock.h"
 
@@ -32,19 +34,31 @@
 #define POLL_STACK_FDS 16 /* sets up to this size need no allocation */
 #define LONG_BITS      (8 * sizeof(unsigned long))
 
-/* One blocking wait; the wait entries of its sockets share it. */
+/* One blocking wait; the wait entries of its sockets share it. Wakers may run in another
+ * process: this and the entries live in the host's memory when it is shared. */
 struct pwait {
-	_Atomic int fired; /* an entry woke: the eventfd was written (once per wait) */
-	int efd;
+	_Atomic int fired; /* an entry woke: the bell was rung (once per wait) */
+	struct bell bell;  /* the waiting thread's */
+};
+
+struct pwe {
+	struct wait_entry we; /* on f->sk->wq while blocking (under its stack lock) */
+	struct pwait *pw;
+	uint32_t interest;
+};
+
+/* The shared part of one blocking round: its pwait and one entry per socket. */
+struct pwblock {
+	struct pwait pw;
+	struct pwe w[];
 };
 
 /* A usock fd of a poll or select set: a socket, or an epoll file (kernel-polled). */
 struct pent {
-	struct ufile *f;      /* reference held for the call */
-	struct wait_entry we; /* on f->sk->wq while blocking (under its stack lock) */
-	struct pwait *pw;
+	struct ufile *f;   /* reference held for the call */
+	struct pwe *w;     /* its wait entry while blocking */
 	uint32_t interest; /* POLL* bits that make it ready; also the wake filter */
-	uint32_t mask;     /* last sk->ops->poll() */
+	uint32_t mask;     /* last sk_ops(sk)->poll() */
 	int key;           /* poll: index into fds; select: the fd */
 	unsigned sets;     /* select: SEL_R | SEL_W | SEL_X; 0 for poll */
 };
@@ -61,63 +75,61 @@ struct pset {
 	size_t nsock;   /* entries that are sockets */
 	int has_kernel; /* kernel fds to ask about (usock epoll fds count) */
 	int has_epoll;
-	int efd; /* the thread's eventfd, or -1 (then waits poll every ms) */
+	int efd; /* the thread's bell fd, or -1 (then waits poll every ms) */
+	const struct bell *bell;
 	kcall_fn kcall;
 	void *ctx;
 };
 
-/* ---- the per-thread eventfd ---- */
+/* ---- the per-thread bell ---- */
 
-static _Thread_local int tl_efd = -1;
-static pthread_key_t efd_key;
-static pthread_once_t efd_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct bell tl_bell = {.fd = -1};
+static pthread_key_t bell_key;
+static pthread_once_t bell_once = PTHREAD_ONCE_INIT;
 
-static void efd_thread_exit(void *v)
+static void bell_thread_exit(void *v)
 {
 	SYS1(SYS_close, (long)(intptr_t)v - 1);
 }
 
-/* A forked child shares the parent's eventfd objects: it must not wake the parent. */
-static void efd_after_fork(void)
+/* A forked child shares the parent's bell objects: it must not wake the parent. */
+static void bell_after_fork(void)
 {
-	if (tl_efd < 0)
+	if (tl_bell.fd < 0)
 		return;
-	SYS1(SYS_close, tl_efd);
-	tl_efd = -1;
-	pthread_setspecific(efd_key, NULL);
+	bell_close(&tl_bell);
+	tl_bell.fd = -1;
+	pthread_setspecific(bell_key, NULL);
 }
 
-static void efd_init(void)
+static void bell_init(void)
 {
-	pthread_key_create(&efd_key, efd_thread_exit);
-	pthread_atfork(NULL, NULL, efd_after_fork);
+	pthread_key_create(&bell_key, bell_thread_exit);
+	pthread_atfork(NULL, NULL, bell_after_fork);
 }
 
-/* The calling thread's eventfd (EFD_CLOEXEC|EFD_NONBLOCK), made on first use; -errno. */
-static int thread_efd(void)
+/* The calling thread's bell, made on first use; NULL if it cannot be. */
+static const struct bell *thread_bell(void)
 {
-	if (tl_efd >= 0)
-		return tl_efd;
-	pthread_once(&efd_once, efd_init);
-	long fd = fd_move_high(SYS2(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK));
-	if (fd < 0)
-		return (int)fd;
-	tl_efd = (int)fd;
-	pthread_setspecific(efd_key, (void *)(intptr_t)(fd + 1));
-	return tl_efd;
+	if (tl_bell.fd >= 0)
+		return &tl_bell;
+	pthread_once(&bell_once, bell_init);
+	if (bell_open(&tl_bell) < 0)
+		return NULL;
+	pthread_setspecific(bell_key, (void *)(intptr_t)(tl_bell.fd + 1));
+	return &tl_bell;
 }
 
-/* Called under the waker's stack lock: marks the wait and writes the eventfd once. */
+/* Called under the waker's stack lock, in any process: marks the wait, rings once. */
 static void pent_wake(struct wait_entry *we, uint32_t events)
 {
-	struct pent *e = container_of(we, struct pent, we);
-	if (events && !(events & e->interest))
+	struct pwe *w = container_of(we, struct pwe, we);
+	if (events && !(events & w->interest))
 		return;
-	struct pwait *pw = e->pw;
+	struct pwait *pw = w->pw;
 	if (atomic_exchange_explicit(&pw->fired, 1, memory_order_acq_rel))
 		return;
-	uint64_t one = 1;
-	SYS3(SYS_write, pw->efd, &one, sizeof(one));
+	bell_ring(&pw->bell);
 }
 
 /* ---- the generic wait over a set ---- */
@@ -131,11 +143,12 @@ static int pent_ready(const struct pent *e)
 	       ((e->sets & SEL_X) && (e->mask & POLLEX_SET));
 }
 
-/* Reads every socket's mask, first registering its wait entry on @pw if given. Entries of
+/* Reads every socket's mask, first registering its wait entry in @blk if given. Entries of
  * one stack in a row share one lock hold. Returns the number ready (select: set bits). */
-static int pset_scan(struct pset *ps, struct pwait *pw)
+static int pset_scan(struct pset *ps, struct pwblock *blk)
 {
 	int ready = 0;
+	size_t k = 0;
 	struct stack *held = NULL;
 	for (size_t i = 0; i < ps->n; i++) {
 		struct pent *e = &ps->e[i];
@@ -148,11 +161,12 @@ static int pset_scan(struct pset *ps, struct pwait *pw)
 			held = sk->st;
 			ulock_lock(&held->lock);
 		}
-		if (pw) {
-			e->pw = pw;
-			waitq_add(&sk->wq, &e->we, pent_wake);
+		if (blk) {
+			e->w = &blk->w[k++];
+			*e->w = (struct pwe){.pw = &blk->pw, .interest = e->interest};
+			waitq_add(&sk->wq, &e->w->we, pent_wake);
 		}
-		e->mask = sk->ops->poll(sk);
+		e->mask = sk_ops(sk)->poll(sk);
 		ready += pent_ready(e);
 	}
 	if (held)
@@ -173,7 +187,7 @@ static void pset_unregister(struct pset *ps)
 			held = e->f->sk->st;
 			ulock_lock(&held->lock);
 		}
-		waitq_remove(&e->we);
+		waitq_remove(&e->w->we);
 	}
 	if (held)
 		ulock_unlock(&held->lock);
@@ -186,6 +200,27 @@ static void pset_refresh(struct pset *ps)
 			epoll_refresh(ps->e[i].f->ep);
 }
 
+/* The wait entries of one blocking round: in the shared host's memory if this process is in
+ * one (wakers may be other processes), else in ordinary memory. NULL without memory. */
+static struct pwblock *pwblock_get(struct pset *ps)
+{
+	size_t size = sizeof(struct pwblock) + ps->nsock * sizeof(struct pwe);
+	struct host *h = host_shared();
+	struct pwblock *blk = h ? host_zalloc(h, size) : calloc(1, size);
+	if (blk)
+		blk->pw.bell = *ps->bell;
+	return blk;
+}
+
+static void pwblock_put(struct pset *ps, struct pwblock *blk)
+{
+	struct host *h = host_shared();
+	if (h)
+		host_free(h, blk);
+	else
+		free(blk);
+}
+
 /* One blocking round: registers, waits in the kernel, unregisters. Returns the kernel fds
  * ready, 0 after a usock wake or the timeout, or -errno. Sets *@recheck when only a full
  * second look can tell (usock readiness, or an epoll fd's eventfd may be stale). */
@@ -193,21 +228,22 @@ static long pset_block(struct pset *ps, const struct timespec *ts, const sigset_
                        int *recheck)
 {
 	static const struct timespec ms = {0, 1000000};
-	struct pwait pw = {.efd = ps->efd};
-	int hit = 0, reg = ps->nsock && pw.efd >= 0;
-	if (ps->nsock && pw.efd < 0 && (!ts || ts->tv_sec || ts->tv_nsec > ms.tv_nsec))
-		ts = &ms; /* no eventfd to be woken by: look again every millisecond */
-	if (reg && pset_scan(ps, &pw)) {
+	struct pwblock *blk = NULL;
+	int hit = 0, reg = ps->nsock && ps->efd >= 0 && (blk = pwblock_get(ps)) != NULL;
+	if (ps->nsock && !reg && (!ts || ts->tv_sec || ts->tv_nsec > ms.tv_nsec))
+		ts = &ms; /* no bell to be woken by: look again every millisecond */
+	if (reg && pset_scan(ps, blk)) {
 		pset_unregister(ps);
+		pwblock_put(ps, blk);
 		*recheck = 1;
 		return 0;
 	}
-	long k = ps->kcall(ps, ts, sigmask, reg ? pw.efd : -1, &hit);
-	if (reg)
+	long k = ps->kcall(ps, ts, sigmask, reg ? ps->efd : -1, &hit);
+	if (reg) {
 		pset_unregister(ps);
-	if (atomic_load_explicit(&pw.fired, memory_order_acquire)) {
-		uint64_t v;
-		SYS3(SYS_read, pw.efd, &v, sizeof(v));
+		if (atomic_load_explicit(&blk->pw.fired, memory_order_acquire))
+			bell_drain(&blk->pw.bell);
+		pwblock_put(ps, blk);
 	}
 	*recheck = k > 0 && ps->has_epoll;
 	return k;
@@ -385,8 +421,8 @@ static int poll_slow(struct pollfd *fds, nfds_t n, const struct timespec *timeou
 	long res = copy_from_user(k, fds, n * sizeof(*k));
 	if (res == 0) {
 		poll_fill(&ps, &c);
-		if (ps.nsock && !ts_is_zero(timeout))
-			ps.efd = thread_efd();
+		if (ps.nsock && !ts_is_zero(timeout) && (ps.bell = thread_bell()))
+			ps.efd = ps.bell->fd;
 		res = pset_wait(&ps, timeout, sigmask);
 		if ((res >= 0 || res == -EINTR) && poll_finish(&ps, &c, fds, res) < 0)
 			res = -EFAULT;
@@ -604,8 +640,8 @@ static int sel_slow(int n, fd_set *const sets[3], size_t m, struct timespec *kts
 		return -EFAULT;
 	uint64_t end = ts_deadline_ns(kts);
 	struct pset ps = {.kcall = sel_kcall, .efd = -1};
-	if (!ts_is_zero(kts))
-		ps.efd = thread_efd();
+	if (!ts_is_zero(kts) && (ps.bell = thread_bell()))
+		ps.efd = ps.bell->fd;
 	struct sel_ctx c = {.n = n};
 	c.words = set_words(ps.efd >= n ? ps.efd + 1 : n);
 	unsigned long wbuf[6 * (FD_SETSIZE / LONG_BITS)];

@@ -18,7 +18,7 @@ struct sock *sock_alloc(struct stack *st, size_t size, const struct sock_ops *op
 	struct sock *sk = st_zalloc(st, size);
 	if (!sk)
 		return NULL;
-	sk->ops = ops;
+	sk->ops = LREL(ops);
 	sk->st = st;
 	stack_get(st);
 	sk->family = family;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "../base/list.h"
+#include "../base/lrel.h"
 #include "../base/waitq.h"
 #include "stack.h"
 #include "uaccess.h" /* user memory: copy_from_user(), copy_to_user(), iovecs */
@@ -90,8 +91,8 @@ enum {
 #define SK_SEND_SHUTDOWN 2
 
 struct sock {
-	const struct sock_ops *ops; /* (I) */
-	struct stack *st;           /* (I) holds one stack reference */
+	intptr_t ops;     /* (I) the sock_ops, as lrel.h's offset: read it with sk_ops() */
+	struct stack *st; /* (I) holds one stack reference */
 	int family, type, protocol; /* (I) */
 	long refs;                  /* (S) files, peers, queues that point here */
 	struct waitq wq;            /* (S) readers, writers, poll and epoll */
@@ -132,6 +133,11 @@ void file_flush_deferred(void); /* file.c */
  * a process group (@tgid < 0), @si NULL for a plain one. */
 void sigq_send(pid_t tgid, pid_t tid, int sig, const siginfo_t *si);
 void sigq_flush(void);
+
+static inline const struct sock_ops *sk_ops(const struct sock *sk)
+{
+	return LPTR(const struct sock_ops *, sk->ops);
+}
 
 static inline void stack_lock(struct stack *st)
 {

@@ -25,8 +25,11 @@ struct kernel_facts {
 	long tick_ns;               /* SO_RCVTIMEO granularity (one jiffy) */
 };
 
+struct host;
+
 struct stack {
 	struct ulock lock;              /* guards everything marked (S) in every socket */
+	struct host *host;              /* (I) where its memory comes from */
 	_Atomic long refs;              /* one per socket and per embedder handle */
 	unsigned families;              /* (I) enum usock_family_mask */
 	struct core_conf core;          /* (S) */

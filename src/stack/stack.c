@@ -13,6 +13,7 @@
 
 #include "../base/sys.h"
 #include "../sock/family.h"
+#include "../sock/host.h"
 #include "../sock/stack.h"
 #include "../sock/uaccess.h"
 
@@ -90,10 +91,23 @@ static void probe_kernel(struct kernel_facts *kf)
 int usock_stack_create(const struct usock_stack_config *cfg, struct usock_stack **out)
 {
 	uaccess_init(); /* from now on a bad user pointer gives EFAULT, not SIGSEGV */
-	struct stack *st = calloc(1, sizeof(*st));
+	int shared = cfg && (cfg->flags & USOCK_STACK_SHARED);
+	if (cfg && (cfg->flags & ~USOCK_STACK_SHARED))
+		return -EINVAL;
+	if (shared && !host_shared()) {
+		int r = host_create_shared("");
+		if (r < 0)
+			return r;
+	}
+	struct host *h = shared ? host_shared() : host_private();
+	struct stack *st = h ? host_zalloc(h, sizeof(*st)) : NULL;
 	if (!st)
 		return -ENOMEM;
-	ulock_init(&st->lock);
+	st->host = h;
+	if (shared)
+		ulock_init_shared(&st->lock);
+	else
+		ulock_init(&st->lock);
 	atomic_init(&st->refs, 1);
 	st->families = cfg && cfg->families ? cfg->families : USOCK_FAM_UNIX;
 	if (cfg && cfg->clock_ns) {
@@ -109,7 +123,7 @@ int usock_stack_create(const struct usock_stack_config *cfg, struct usock_stack 
 		if (r < 0) {
 			while (i-- > 0)
 				usock_families[i]->net_exit(st);
-			free(st);
+			host_free(h, st);
 			return r;
 		}
 	}
@@ -128,7 +142,7 @@ void stack_put(struct stack *st)
 		return;
 	for (size_t i = 0; usock_families[i]; i++)
 		usock_families[i]->net_exit(st);
-	free(st);
+	host_free(st->host, st);
 }
 
 void usock_stack_put(struct usock_stack *ust)
@@ -145,9 +159,10 @@ uint64_t stack_now_ns(const struct stack *st)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Arena memory is always zeroed: st_alloc() is st_zalloc() there. */
 void *st_alloc(struct stack *st, size_t n)
 {
-	void *p = malloc(n);
+	void *p = st->host->shared ? host_zalloc(st->host, n) : malloc(n);
 	if (p)
 		st->live_allocs++;
 	return p;
@@ -155,7 +170,7 @@ void *st_alloc(struct stack *st, size_t n)
 
 void *st_zalloc(struct stack *st, size_t n)
 {
-	void *p = calloc(1, n);
+	void *p = host_zalloc(st->host, n);
 	if (p)
 		st->live_allocs++;
 	return p;
@@ -166,7 +181,7 @@ void st_free(struct stack *st, void *p)
 	if (!p)
 		return;
 	st->live_allocs--;
-	free(p);
+	host_free(st->host, p);
 }
 
 static const struct tunable *tunable_find(const char *name)

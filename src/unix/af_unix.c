@@ -272,7 +272,7 @@ static long host_max_dgram_qlen(void)
 
 static int unix_net_init(struct stack *st)
 {
-	struct unix_net *un = calloc(1, sizeof(*un));
+	struct unix_net *un = st_zalloc(st, sizeof(*un));
 	if (!un)
 		return -ENOMEM;
 	list_init(&un->bound);
@@ -290,7 +290,7 @@ static void unix_net_exit(struct stack *st)
 		list_del(pos);
 		st_free(st, container_of(pos, struct umsg, node));
 	}
-	free(st->fam_state[AF_UNIX]);
+	st_free(st, st->fam_state[AF_UNIX]);
 	st->fam_state[AF_UNIX] = NULL;
 }
 

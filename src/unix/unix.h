@@ -24,8 +24,9 @@ struct unix_addr {
 
 /* Ancillary data travelling with a message (Linux: struct scm_cookie + UNIXCB). */
 struct scm_fd {
-	struct ufile *file; /* a usock file (holds a reference), or NULL */
+	struct ufile *file; /* a usock file (holds a file_ref() reference), or NULL */
 	int kfd;            /* a kernel fd duplicate held in flight, or -1 */
+	pid_t kpid;         /* the process whose fd kfd is (the sender's) */
 };
 
 struct unix_scm {

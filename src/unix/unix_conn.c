@@ -30,8 +30,8 @@ static int backlog_full(const struct unix_sock *l)
 /* Makes the server side of a new connection and queues it on @l. */
 static int queue_embryo(struct unix_sock *u, struct unix_sock *l)
 {
-	struct sock *nsk =
-	        sock_alloc(u->sk.st, sizeof(struct unix_sock), l->sk.ops, AF_UNIX, u->sk.type, 0);
+	struct sock *nsk = sock_alloc(u->sk.st, sizeof(struct unix_sock), sk_ops(&l->sk), AF_UNIX,
+	                              u->sk.type, 0);
 	if (!nsk)
 		return -ENOMEM;
 	struct unix_sock *n = unix_sk(nsk);

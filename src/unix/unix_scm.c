@@ -9,6 +9,7 @@
 
 #include "../base/sys.h"
 #include "../sock/file.h"
+#include "../sock/host.h"
 #include "unix.h"
 
 #define SCM_MAX_FD 253
@@ -40,9 +41,9 @@ void unix_scm_destroy(struct stack *st, struct unix_scm *scm)
 {
 	for (int i = 0; i < scm->nfds; i++) {
 		if (scm->fds[i].file)
-			file_put_locked(scm->fds[i].file); /* we hold the stack lock */
-		if (scm->fds[i].kfd >= 0)
-			SYS1(SYS_close, scm->fds[i].kfd);
+			file_unref_locked(scm->fds[i].file); /* we hold the stack lock */
+		if (scm->fds[i].kfd >= 0 && scm->fds[i].kpid == self_pid())
+			SYS1(SYS_close, scm->fds[i].kfd); /* another process's stays with it */
 	}
 	st_free(st, scm->fds);
 	scm->fds = NULL;
@@ -54,12 +55,16 @@ static int scm_grab(int fd, struct scm_fd *out)
 {
 	out->file = fd_get(fd);
 	out->kfd = -1;
-	if (out->file)
+	if (out->file) { /* the message's reference, owned by no process */
+		file_ref(out->file);
+		file_put(out->file);
 		return 0;
+	}
 	long k = SYS3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0);
 	if (k < 0)
 		return -EBADF;
 	out->kfd = (int)k;
+	out->kpid = self_pid();
 	return 0;
 }
 
@@ -153,15 +158,37 @@ int unix_scm_send(struct stack *st, const struct msghdr *msg, struct unix_scm *s
 	return 0;
 }
 
+/* A kernel fd sent by another process: copied out of it with pidfd_getfd(2) (the same user
+ * may; the sender's duplicate stays in flight there until the message is freed). */
+static int scm_install_remote(struct scm_fd *s, int cloexec)
+{
+	long pfd = SYS2(SYS_pidfd_open, s->kpid, 0);
+	if (pfd < 0)
+		return -EBADF;
+	long fd = SYS3(SYS_pidfd_getfd, pfd, s->kfd, 0);
+	SYS1(SYS_close, pfd);
+	if (fd < 0)
+		return fd == -EPERM ? -EPERM : -EBADF;
+	SYS3(SYS_fcntl, fd, F_SETFD, cloexec ? FD_CLOEXEC : 0); /* it came as the lowest free */
+	return (int)fd;
+}
+
 /* Installs one received right at the lowest free fd; -errno on failure. */
 static int scm_install(struct scm_fd *s, int cloexec)
 {
 	if (s->file) {
+		file_get(s->file);
 		int fd = fd_install(s->file, cloexec, 0);
-		if (fd >= 0)
-			s->file = NULL; /* the table owns the reference now */
+		if (fd < 0) {
+			file_put_locked(s->file);
+			return fd;
+		}
+		file_unref_locked(s->file); /* the receiver's fd holds it now */
+		s->file = NULL;
 		return fd;
 	}
+	if (s->kpid != self_pid())
+		return scm_install_remote(s, cloexec);
 	/* The in-flight duplicate holds a number the receiver never had: take the lowest. */
 	long other = SYS3(SYS_fcntl, s->kfd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
 	if (other < 0)
@@ -187,6 +214,8 @@ static int scm_install_dup(const struct scm_fd *s, int cloexec)
 			file_put_locked(s->file);
 		return fd;
 	}
+	if (s->kpid != self_pid())
+		return scm_install_remote((struct scm_fd *)s, cloexec);
 	return (int)SYS3(SYS_fcntl, s->kfd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
 }
 
