@@ -24,7 +24,7 @@
 #define EXIT_NOTFOUND 127
 
 static const char usage_text[] =
-        "usage: usock run [--families LIST] [--stats] [--] PROGRAM [ARG...]\n"
+        "usage: usock run [--families LIST] [--host NAME] [--stats] [--] PROGRAM [ARG...]\n"
         "       usock --help\n"
         "\n"
         "usock is the Linux socket layer in user space. `usock run` runs PROGRAM, unmodified,\n"
@@ -34,6 +34,13 @@ static const char usage_text[] =
         "options of run:\n"
         "  --families LIST  comma-separated families to serve: unix, inet, inet6, packet\n"
         "                   (sets USOCK_FAMILIES; when absent, USOCK_FAMILIES or \"unix\")\n"
+        "  --host NAME      run PROGRAM on the usock host NAME, shared with every other\n"
+        "                   program run with the same NAME, as the processes of one Linux\n"
+        "                   machine share its network: a socket one binds (pathname or\n"
+        "                   abstract AF_UNIX name) is reachable from the others. NAME: 1-48\n"
+        "                   of A-Z a-z 0-9 . _ - (sets USOCK_HOST_NAME). Without --host each\n"
+        "                   run is a host of its own, shared only with the processes PROGRAM\n"
+        "                   forks and execs.\n"
         "  --stats          at exit, print on stderr (every process PROGRAM runs, too)\n"
         "                   \"usock: served N sockets (unix N, inet N, inet6 N, packet N)\"\n"
         "                   (sets USOCK_STATS=1)\n"
@@ -121,12 +128,28 @@ static int stats_pid_setenv(void)
 	return setenv("USOCK_STATS_PID", pid, 1);
 }
 
-static int env_setup(const char *families, int stats)
+/* A host name: 1-48 of A-Z a-z 0-9 . _ - (it names a file under /dev/shm). */
+static void host_name_check(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 48 || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                                      "0123456789._-") != n ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		usage_error("run: --host NAME: 1-48 characters of A-Z a-z 0-9 . _ - (got '%.64s')",
+		            name);
+}
+
+static int env_setup(const char *families, const char *host, int stats)
 {
 	char shim[PATH_MAX];
 	if (preload_find(shim) < 0)
 		return -1;
+	/* A program started here is a host of its own (or joins --host), whatever usock
+	 * program may have started this command. */
+	unsetenv("USOCK_HOST");
+	unsetenv("USOCK_HOST_NAME");
 	if (env_preload(shim) < 0 || (families && setenv("USOCK_FAMILIES", families, 1) < 0) ||
+	    (host && setenv("USOCK_HOST_NAME", host, 1) < 0) ||
 	    (stats && setenv("USOCK_STATS", "1", 1) < 0) || (stats && stats_pid_setenv() < 0)) {
 		perror("usock: run: setenv");
 		return -1;
@@ -143,7 +166,7 @@ static int env_setup(const char *families, int stats)
 
 static int cmd_run(int argc, char **argv)
 {
-	const char *families = NULL;
+	const char *families = NULL, *host = NULL;
 	int stats = 0, i;
 	for (i = 0; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -156,6 +179,12 @@ static int cmd_run(int argc, char **argv)
 			families = argv[i];
 		} else if (strncmp(a, "--families=", 11) == 0) {
 			families = a + 11;
+		} else if (strcmp(a, "--host") == 0) {
+			if (++i == argc)
+				usage_error("run: --host needs a NAME");
+			host = argv[i];
+		} else if (strncmp(a, "--host=", 7) == 0) {
+			host = a + 7;
 		} else if (strcmp(a, "--stats") == 0) {
 			stats = 1;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -167,9 +196,11 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (families)
 		families_check(families);
+	if (host)
+		host_name_check(host);
 	if (i == argc)
 		usage_error("run: missing PROGRAM to run");
-	if (env_setup(families, stats) < 0)
+	if (env_setup(families, host, stats) < 0)
 		return EXIT_USAGE;
 	execvp(argv[i], &argv[i]);
 	int e = errno;
