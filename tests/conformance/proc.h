@@ -222,28 +222,75 @@ static inline void proc_helper_fail(const char *file, int line, const char *fmt,
 	if (n < (int)sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - (size_t)n, " (errno %s)",
 		         strerrorname_np(e) ? strerrorname_np(e) : "0");
+	/* To the case, and to stderr in case the case fails first on what follows. */
 	const char *ef = getenv("PROC_ERRFD");
-	int fd = ef ? atoi(ef) : 2;
-	if (write(fd, msg, strnlen(msg, sizeof(msg))) < 0 && fd != 2)
-		fprintf(stderr, "%s\n", msg);
+	if (ef && write(atoi(ef), msg, strnlen(msg, sizeof(msg))) < 0)
+		ef = NULL;
+	fprintf(stderr, "%s\n", msg);
 	_exit(1);
 }
 
 #define HCHECK(cond)                                                                               \
 	do {                                                                                       \
-		errno = 0;                                                                         \
 		if (!(cond))                                                                       \
 			proc_helper_fail(__FILE__, __LINE__, "HCHECK(%s)", #cond);                 \
 	} while (0)
 
 #define HCHECK_EQ(a, b)                                                                            \
 	do {                                                                                       \
-		errno = 0;                                                                         \
 		long long a_ = (long long)(a), b_ = (long long)(b);                                \
 		if (a_ != b_)                                                                      \
 			proc_helper_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld",    \
 			                 #a, a_, #b, b_);                                          \
 	} while (0)
+
+/* "key=value" words of a role's arguments: the value of @key as a number (HCHECKed to be
+ * there), or copied to @buf ("" if absent). */
+static inline const char *proc_arg_find(const char *args, const char *key)
+{
+	size_t k = strlen(key);
+	for (const char *p = args; (p = strstr(p, key)) != NULL; p += k)
+		if ((p == args || p[-1] == ' ') && p[k] == '=')
+			return p + k + 1;
+	return NULL;
+}
+
+static inline long proc_arg(const char *args, const char *key)
+{
+	const char *v = proc_arg_find(args, key);
+	if (!v)
+		proc_helper_fail(__FILE__, __LINE__, "no argument %s in \"%s\"", key, args);
+	return strtol(v, NULL, 0);
+}
+
+static inline const char *proc_arg_str(const char *args, const char *key, char *buf, size_t n)
+{
+	const char *v = proc_arg_find(args, key);
+	size_t len = v ? strcspn(v, " ") : 0;
+	if (len >= n)
+		len = n - 1;
+	memcpy(buf, v ? v : "", len);
+	buf[len] = 0;
+	return buf;
+}
+
+/* In a helper: reads exactly @n bytes (poll first: the socket may be nonblocking). */
+static inline void proc_helper_get(const char *file, int line, int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, PROC_WAIT_MS) != 1)
+			proc_helper_fail(file, line, "fd %d: nothing to read in %d ms", fd,
+			                 PROC_WAIT_MS);
+		ssize_t k = read(fd, (char *)buf + got, n - got);
+		if (k <= 0)
+			proc_helper_fail(file, line, "read of fd %d: %zd after %zu of %zu bytes",
+			                 fd, k, got, n);
+		got += (size_t)k;
+	}
+}
+#define HGET(fd, buf, n) proc_helper_get(__FILE__, __LINE__, fd, buf, n)
 
 /* Runs the role named by PROC_HELPER, if any, and _exits; returns when there is none. */
 static inline void proc_run_role(const struct proc_role *roles, size_t n)
@@ -297,19 +344,25 @@ static inline int proc_helper_pipe(int *rd)
 	return p[1];
 }
 
+/* In a forked child: becomes this program in @role (execve of /proc/self/exe); reports a
+ * failed execve on @errfd, the write end of proc_helper_pipe(). Never returns. */
+__attribute__((noreturn)) static inline void proc_exec_role(const char *role, const char *args,
+                                                            int errfd)
+{
+	char *argv[] = {(char *)"proc-helper", NULL};
+	execve("/proc/self/exe", argv, proc_helper_env(role, args, errfd));
+	dprintf(errfd, "execve(/proc/self/exe): %s", strerror(errno));
+	_exit(127);
+}
+
 /* fork + execve(/proc/self/exe) in @role. */
 static inline struct proc_helper proc_exec_helper(const char *role, const char *args)
 {
 	struct proc_helper h;
 	int w = proc_helper_pipe(&h.err);
-	char **env = proc_helper_env(role, args, w);
 	h.pid = proc_fork();
-	if (h.pid == 0) {
-		char *argv[] = {(char *)"proc-helper", NULL};
-		execve("/proc/self/exe", argv, env);
-		dprintf(w, "execve(/proc/self/exe): %s", strerror(errno));
-		_exit(127);
-	}
+	if (h.pid == 0)
+		proc_exec_role(role, args, w);
 	close(w);
 	return h;
 }
