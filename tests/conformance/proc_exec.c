@@ -291,7 +291,7 @@ static void exec_keeps_connected(int type, int nonblock)
 		CHECK_EQ(sendto(l, "before-exec", 11, 0, (struct sockaddr *)&c, clen), 11);
 	} else {
 		conn = proc_accept(l, NULL, NULL);
-		CHECK_EQ(send(conn, "before-exec", 11, 0), 11);
+		CHECK_EQ(send(conn, "before-exec", 11, MSG_NOSIGNAL), 11);
 	}
 	passcred(conn);
 	proc_tell(go[1]);
@@ -299,7 +299,7 @@ static void exec_keeps_connected(int type, int nonblock)
 	if (type == SOCK_DGRAM)
 		CHECK_EQ(sendto(l, "bye", 3, 0, (struct sockaddr *)&c, clen), 3);
 	else
-		CHECK_EQ(send(conn, "bye", 3, 0), 3);
+		CHECK_EQ(send(conn, "bye", 3, MSG_NOSIGNAL), 3);
 	proc_helper_reap(h);
 	/* The new image held the last reference. */
 	if (type == SOCK_DGRAM) {
@@ -340,7 +340,7 @@ CASE(exec_keeps_socketpair_inherited_through_fork)
 	struct proc_helper h = proc_exec_helper("use_socket", args);
 	CHECK_OK(close(sv[1]));
 	recv_from_exec(sv[0], h.pid);
-	CHECK_EQ(send(sv[0], "bye", 3, 0), 3);
+	CHECK_EQ(send(sv[0], "bye", 3, MSG_NOSIGNAL), 3);
 	proc_helper_reap(h);
 	CHECK_POLL_MASK(sv[0], ALL_IN, EOF_SET);
 }
@@ -423,7 +423,7 @@ CASE(exec_closes_cloexec_sockets)
 	/* d[1] and f[1] live on in the helper. */
 	CHECK_POLL_MASK(d[0], ALL_IN, POLLOUT);
 	CHECK_POLL_MASK(f[0], ALL_IN, POLLOUT);
-	CHECK_EQ(send(d[0], "bye", 3, 0), 3);
+	CHECK_EQ(send(d[0], "bye", 3, MSG_NOSIGNAL), 3);
 	proc_helper_reap(h);
 	CHECK_POLL_MASK(d[0], ALL_IN, EOF_SET);
 	CHECK_POLL_MASK(f[0], ALL_IN, EOF_SET);
