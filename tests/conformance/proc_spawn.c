@@ -123,6 +123,11 @@ CASE(posix_spawn_inherits_socket)
 	close(w);
 	CHECK_OK(close(sv[1]));
 	CHECK_OK(close(x[1]));
+	/* The new image never had x[1]. posix_spawn may return before execve has closed it,
+	 * though: the parent resumes once the child has left its memory, which execve does
+	 * before it closes close-on-exec descriptors. So wait for the EOF. */
+	CHECK_EQ(proc_revents(x[0], POLLIN | POLLRDHUP, PROC_WAIT_MS),
+	         POLLIN | POLLHUP | POLLRDHUP);
 	CHECK_POLL_MASK(x[0], ALL_IN, EOF_SET);
 	CHECK_EQ(send(sv[0], "ping", 4, MSG_NOSIGNAL), 4);
 	expect_pong(sv[0], h.pid);
