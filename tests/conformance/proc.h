@@ -46,7 +46,9 @@ static inline int proc_reap(pid_t pid)
 		pid_t r = waitpid(pid, &st, WNOHANG);
 		if (r == pid)
 			return st;
-		CHECK_EQ(r, 0);
+		if (r != 0)
+			conform_fail(__FILE__, __LINE__, "waitpid(%d): %s", (int)pid,
+			             strerror(errno));
 		usleep(1000);
 	}
 	kill(pid, SIGKILL);
@@ -115,7 +117,10 @@ static inline void proc_get(int fd, void *buf, size_t n)
 		int r = poll(&p, 1, PROC_WAIT_MS);
 		if (r < 0 && errno == EINTR)
 			continue;
-		CHECK_EQ(r, 1);
+		if (r != 1)
+			conform_fail(__FILE__, __LINE__,
+			             "fd %d: nothing to read within %d ms (%d of %zu bytes)", fd,
+			             PROC_WAIT_MS, (int)got, n);
 		ssize_t k = read(fd, (char *)buf + got, n - got);
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -165,11 +170,6 @@ static inline void proc_rcvtimeo(int fd, int ms)
 {
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-}
-
-static inline int proc_is_open(int fd)
-{
-	return fcntl(fd, F_GETFD) >= 0;
 }
 
 /* ---- addresses ---- */
