@@ -180,6 +180,8 @@ CASE(poll_woken_by_close_in_child)
 		_exit(0);
 	}
 	close(sv[1]);
+	/* Our close was not the last. */
+	CHECK_POLL_MASK(sv[0], POLLIN | POLLOUT | POLLRDHUP, POLLOUT);
 	struct pollfd p = {.fd = sv[0], .events = POLLIN | POLLRDHUP};
 	CHECK_EQ(poll(&p, 1, PROC_WAIT_MS), 1);
 	CHECK_EQ(p.revents, POLLIN | POLLHUP | POLLRDHUP);
