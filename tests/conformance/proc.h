@@ -106,6 +106,40 @@ static inline void proc_wait_blocked(pid_t pid)
 	usleep(20 * 1000);
 }
 
+/* ---- waiting for a descriptor ---- */
+
+/* The error pipe of the running helper role (see below), or -1: while we wait, a helper's
+ * failure report ends the case with the helper's message, not with what its failure
+ * causes here (a read that sees EOF, a wait that times out). */
+static int proc_helper_err = -1;
+
+/* poll() of one fd, up to @ms; returns the revents (0 on timeout) and fails the case when the
+ * helper reports a failure first. */
+static inline short proc_poll(int fd, short events, int ms)
+{
+	struct pollfd p[2] = {{.fd = fd, .events = events},
+	                      {.fd = proc_helper_err, .events = POLLIN}};
+	nfds_t n = proc_helper_err >= 0 ? 2 : 1;
+	for (;;) {
+		int r = poll(p, n, ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		CHECK(r >= 0);
+		if (n == 2 && p[1].revents) {
+			char msg[600];
+			ssize_t k = read(proc_helper_err, msg, sizeof(msg) - 1);
+			if (k > 0) {
+				msg[k] = 0;
+				conform_fail(__FILE__, __LINE__, "%s", msg);
+			}
+			n = 1; /* the helper closed its end, with nothing to say */
+			if (!p[0].revents)
+				continue;
+		}
+		return r ? p[0].revents : 0;
+	}
+}
+
 /* ---- byte channels (pipes or sockets) between the processes of a case ---- */
 
 /* Reads exactly @n bytes, each part within PROC_WAIT_MS; fails on EOF or timeout. */
@@ -113,11 +147,7 @@ static inline void proc_get(int fd, void *buf, size_t n)
 {
 	size_t got = 0;
 	while (got < n) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int r = poll(&p, 1, PROC_WAIT_MS);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r != 1)
+		if (!proc_poll(fd, POLLIN, PROC_WAIT_MS))
 			conform_fail(__FILE__, __LINE__,
 			             "fd %d: nothing to read within %d ms (%d of %zu bytes)", fd,
 			             PROC_WAIT_MS, (int)got, n);
@@ -153,9 +183,7 @@ static inline void proc_await(int fd)
 /* Revents of @fd for @events after waiting up to @ms (0 if nothing happened). */
 static inline short proc_revents(int fd, short events, int ms)
 {
-	struct pollfd p = {.fd = fd, .events = events};
-	int r = (int)CHECK_OK(poll(&p, 1, ms));
-	return r ? p.revents : 0;
+	return proc_poll(fd, events, ms);
 }
 
 /* accept() once @l is readable (within PROC_WAIT_MS). */
@@ -333,14 +361,15 @@ struct proc_helper {
 	int err;
 };
 
-/* The error pipe for a helper: *@rd (close-on-exec) for us, the returned write end without
- * close-on-exec for the helper; the caller closes it once the helper is started. */
+/* The error pipe for a helper: *@rd (close-on-exec) for us, watched by proc_poll until the
+ * helper is reaped; the returned write end, without close-on-exec, for the helper: the
+ * caller closes it once the helper is started. */
 static inline int proc_helper_pipe(int *rd)
 {
 	int p[2];
 	CHECK_OK(pipe2(p, O_CLOEXEC));
 	CHECK_OK(fcntl(p[1], F_SETFD, 0));
-	*rd = p[0];
+	*rd = proc_helper_err = p[0];
 	return p[1];
 }
 
@@ -378,6 +407,8 @@ static inline void proc_helper_reap(struct proc_helper h)
 		msg[n > 0 ? n : 0] = 0;
 	}
 	close(h.err);
+	if (proc_helper_err == h.err)
+		proc_helper_err = -1;
 	if (msg[0])
 		conform_fail(__FILE__, __LINE__, "%s", msg);
 	if (!WIFEXITED(st))
