@@ -54,6 +54,10 @@ void conform_register(const char *name, conform_fn fn, const char *file)
 void conform_fail(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
+	/* The first failure is the one reported: a process of the case that fails after
+	 * another (say the parent, seeing a child fail) keeps the first message. */
+	if (shared->failed)
+		_exit(1);
 	int n = snprintf(shared->msg, sizeof(shared->msg), "%s:%d: ", basename((char *)file), line);
 	va_start(ap, fmt);
 	vsnprintf(shared->msg + n, sizeof(shared->msg) - (size_t)n, fmt, ap);
@@ -192,8 +196,14 @@ static int run_case(const struct conform_case *c, int timeout_s)
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
-			snprintf(shared->msg, sizeof(shared->msg), "timed out after %d s",
-			         timeout_s);
+			if (shared->failed) { /* keep the first failure, say it hung after */
+				size_t n = strnlen(shared->msg, sizeof(shared->msg) - 1);
+				snprintf(shared->msg + n, sizeof(shared->msg) - n,
+				         " (then timed out after %d s)", timeout_s);
+			} else {
+				snprintf(shared->msg, sizeof(shared->msg), "timed out after %d s",
+				         timeout_s);
+			}
 			shared->failed = 1;
 			break;
 		}
