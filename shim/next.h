@@ -204,8 +204,16 @@
 	  (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,   \
 	   char *const[], char *const[]))                                                          \
 	X(system, int, (const char *))                                                             \
+	X(posix_spawn_file_actions_init, int, (posix_spawn_file_actions_t *))                      \
+	X(posix_spawn_file_actions_destroy, int, (posix_spawn_file_actions_t *))                   \
+	X(posix_spawn_file_actions_addclose, int, (posix_spawn_file_actions_t *, int))             \
+	X(posix_spawn_file_actions_adddup2, int, (posix_spawn_file_actions_t *, int, int))         \
+	X(posix_spawn_file_actions_addopen, int,                                                   \
+	  (posix_spawn_file_actions_t *, int, const char *, int, mode_t))                          \
+	X(posix_spawn_file_actions_addclosefrom_np, int, (posix_spawn_file_actions_t *, int))      \
 	X(popen, FILE *, (const char *, const char *))                                             \
 	X(fork, pid_t, (void))                                                                     \
+	X(pclose, int, (FILE *))                                                                   \
 	X(wait4, pid_t, (pid_t, int *, int, struct rusage *))                                      \
 	X(waitid, int, (idtype_t, id_t, siginfo_t *, int))
 

@@ -6,6 +6,7 @@
  *   the child they start.
  * - wait: once wait() has reported a child dead, its sockets are released before the call
  *   returns, as Linux has closed a dead process's fds by then. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,15 +24,17 @@ struct exec_env {
 	char **envp;                       /* malloc'd: the caller's entries with ours */
 };
 
-/* Prepares @x for an exec with environment @envp: 1 if the exec must use x->envp, 0 if
- * this process has nothing to pass on (then the caller's envp goes unchanged). */
-static int exec_env_make(struct exec_env *x, char *const envp[])
+/* Prepares @x for an exec with environment @envp, after the file actions @acts of a
+ * posix_spawn(): 1 if the exec must use x->envp, 0 if this process has nothing to pass on
+ * (then the caller's envp goes unchanged). */
+static int exec_env_spawn(struct exec_env *x, char *const envp[],
+                          const struct usock_spawn_action *acts, int nacts)
 {
 	memcpy(x->entry, HOST_VAR "=", HOST_VAR_LEN + 1);
 	if (!shim_may_have_fds() && !shim_in_host())
 		return 0;
-	if (usock_host_exec_prepare(x->entry + HOST_VAR_LEN + 1,
-	                            sizeof(x->entry) - HOST_VAR_LEN - 1) < 0)
+	if (usock_host_spawn_prepare(x->entry + HOST_VAR_LEN + 1,
+	                             sizeof(x->entry) - HOST_VAR_LEN - 1, acts, nacts) < 0)
 		return 0;
 	size_t n = 0;
 	while (envp && envp[n])
@@ -48,6 +51,11 @@ static int exec_env_make(struct exec_env *x, char *const envp[])
 	x->envp[k++] = x->entry;
 	x->envp[k] = NULL;
 	return 1;
+}
+
+static int exec_env_make(struct exec_env *x, char *const envp[])
+{
+	return exec_env_spawn(x, envp, NULL, 0);
 }
 
 /* The exec did not happen (@r is its result): the record goes back. Keeps errno. */
@@ -162,13 +170,132 @@ SHIM_EXPORT int execle(const char *path, const char *arg, ...)
 	return r;
 }
 
+/* ---- posix_spawn ---- */
+
+/* The fd actions of each posix_spawn_file_actions_t, kept beside libc's own (opaque) list
+ * so that the child's usock fds can be worked out: actions by object address. */
+struct fa_list {
+	const void *fa;
+	int n, cap;
+	struct usock_spawn_action *a;
+	struct fa_list *next;
+};
+
+static struct fa_list *fa_lists;
+static pthread_mutex_t fa_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The list of @fa (made if @make); fa_lock held. */
+static struct fa_list *fa_find(const void *fa, int make)
+{
+	for (struct fa_list *l = fa_lists; l; l = l->next)
+		if (l->fa == fa)
+			return l;
+	struct fa_list *l = make ? calloc(1, sizeof(*l)) : NULL;
+	if (l) {
+		l->fa = fa;
+		l->next = fa_lists;
+		fa_lists = l;
+	}
+	return l;
+}
+
+static void fa_forget(const void *fa)
+{
+	pthread_mutex_lock(&fa_lock);
+	for (struct fa_list **p = &fa_lists; *p; p = &(*p)->next) {
+		if ((*p)->fa == fa) {
+			struct fa_list *l = *p;
+			*p = l->next;
+			free(l->a);
+			free(l);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fa_lock);
+}
+
+/* Records one action after libc accepted it (@r 0). Returns @r. */
+static int fa_note(const void *fa, int r, int op, int fd, int newfd)
+{
+	if (r != 0)
+		return r;
+	pthread_mutex_lock(&fa_lock);
+	struct fa_list *l = fa_find(fa, 1);
+	if (l && l->n == l->cap) {
+		int cap = l->cap ? 2 * l->cap : 8;
+		struct usock_spawn_action *a = realloc(l->a, (size_t)cap * sizeof(*a));
+		if (a) {
+			l->a = a;
+			l->cap = cap;
+		}
+	}
+	if (l && l->n < l->cap)
+		l->a[l->n++] = (struct usock_spawn_action){op, fd, newfd};
+	pthread_mutex_unlock(&fa_lock);
+	return r;
+}
+
+SHIM_EXPORT int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa)
+{
+	fa_forget(fa);
+	return NEXT(posix_spawn_file_actions_init)(fa);
+}
+
+SHIM_EXPORT int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *fa)
+{
+	fa_forget(fa);
+	return NEXT(posix_spawn_file_actions_destroy)(fa);
+}
+
+SHIM_EXPORT int posix_spawn_file_actions_addclose(posix_spawn_file_actions_t *fa, int fd)
+{
+	return fa_note(fa, NEXT(posix_spawn_file_actions_addclose)(fa, fd), USOCK_SPAWN_CLOSE, fd,
+	               0);
+}
+
+SHIM_EXPORT int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int fd, int newfd)
+{
+	return fa_note(fa, NEXT(posix_spawn_file_actions_adddup2)(fa, fd, newfd), USOCK_SPAWN_DUP2,
+	               fd, newfd);
+}
+
+SHIM_EXPORT int posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *fa, int fd,
+                                                 const char *path, int oflag, mode_t mode)
+{
+	return fa_note(fa, NEXT(posix_spawn_file_actions_addopen)(fa, fd, path, oflag, mode),
+	               USOCK_SPAWN_OPEN, fd, 0);
+}
+
+SHIM_EXPORT int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *fa, int from)
+{
+	return fa_note(fa, NEXT(posix_spawn_file_actions_addclosefrom_np)(fa, from),
+	               USOCK_SPAWN_CLOSEFROM, from, 0);
+}
+
+/* Prepares @x for a child that performs @fa's actions. */
+static int exec_env_fa(struct exec_env *x, char *const envp[], const posix_spawn_file_actions_t *fa)
+{
+	struct usock_spawn_action *a = NULL;
+	int n = 0;
+	pthread_mutex_lock(&fa_lock);
+	struct fa_list *l = fa ? fa_find(fa, 0) : NULL;
+	if (l && l->n && (a = malloc((size_t)l->n * sizeof(*a)))) {
+		memcpy(a, l->a, (size_t)l->n * sizeof(*a));
+		n = l->n;
+	}
+	pthread_mutex_unlock(&fa_lock);
+	int r = exec_env_spawn(x, envp, a, n);
+	free(a);
+	return r;
+}
+
 /* posix_spawn(): the child execs with the record; it is this process's to take back only
  * if the spawn failed. */
 SHIM_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
                             const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	struct exec_env x;
-	if (!exec_env_make(&x, envp))
+	if (!exec_env_fa(&x, envp, fa))
 		return NEXT(posix_spawn)(pid, path, fa, attr, argv, envp);
 	int r = NEXT(posix_spawn)(pid, path, fa, attr, argv, x.envp);
 	if (r != 0)
@@ -181,7 +308,7 @@ SHIM_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_fil
                              const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
 	struct exec_env x;
-	if (!exec_env_make(&x, envp))
+	if (!exec_env_fa(&x, envp, fa))
 		return NEXT(posix_spawnp)(pid, file, fa, attr, argv, envp);
 	int r = NEXT(posix_spawnp)(pid, file, fa, attr, argv, x.envp);
 	if (r != 0)
@@ -230,7 +357,8 @@ SHIM_EXPORT int system(const char *cmd)
 	env_swap_in(&s);
 	int r = NEXT(system)(cmd);
 	int e = errno;
-	env_swap_out(&s, 1); /* the shell has exited: a record it did not take is unused */
+	env_swap_out(&s, 1);  /* the shell has exited: a record it did not take is unused */
+	usock_host_reaped(0); /* libc waited for the shell: its fds are closed by now */
 	errno = e;
 	return r;
 }
@@ -246,14 +374,23 @@ SHIM_EXPORT FILE *popen(const char *cmd, const char *mode)
 	return f;
 }
 
+SHIM_EXPORT int pclose(FILE *f)
+{
+	int r = NEXT(pclose)(f);
+	int e = errno;
+	usock_host_reaped(0); /* libc waited for the command */
+	errno = e;
+	return r;
+}
+
 /* ---- fork ---- */
 
 SHIM_EXPORT pid_t fork(void)
 {
 	pid_t r = NEXT(fork)();
-	if (r < 0) {
+	if (r != 0) {
 		int e = errno;
-		usock_host_fork_failed();
+		usock_host_forked(r);
 		errno = e;
 	}
 	return r;

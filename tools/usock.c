@@ -132,8 +132,9 @@ static int stats_pid_setenv(void)
 static void host_name_check(const char *name)
 {
 	size_t n = strlen(name);
-	if (n == 0 || n > 48 || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	                                      "0123456789._-") != n ||
+	if (n == 0 || n > 48 ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                 "0123456789._-") != n ||
 	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		usage_error("run: --host NAME: 1-48 characters of A-Z a-z 0-9 . _ - (got '%.64s')",
 		            name);

@@ -69,14 +69,27 @@ USOCK_API int usock_host_stack(const struct usock_stack_config *cfg, struct usoc
  * address range is taken in this image. */
 USOCK_API int usock_host_exec_prepare(char *buf, size_t len);
 USOCK_API void usock_host_exec_abort(const char *value);
+/* posix_spawn(3): the same for a child that performs these file actions, in order, before
+ * its exec (so a socket it dup2()s to fd 1 is fd 1 in the new image). */
+struct usock_spawn_action {
+	int op;    /* USOCK_SPAWN_* */
+	int fd;    /* CLOSE, OPEN: the fd; DUP2: the source; CLOSEFROM: the lowest fd */
+	int newfd; /* DUP2: the target */
+};
+enum { USOCK_SPAWN_CLOSE = 1, USOCK_SPAWN_DUP2, USOCK_SPAWN_OPEN, USOCK_SPAWN_CLOSEFROM };
+USOCK_API int usock_host_spawn_prepare(char *buf, size_t len, const struct usock_spawn_action *acts,
+                                       int nacts);
 USOCK_API int usock_host_resume(const char *value);
 /* wait(2) reported member @pid dead: its sockets are released now (the host's watcher
- * would do it soon; after wait() returns Linux has already closed the dead process's fds). */
+ * would do it soon; after wait() returns Linux has already closed the dead process's fds).
+ * @pid 0: every member that no longer exists (after a wait usock did not see, as inside
+ * system() or pclose()). */
 USOCK_API void usock_host_reaped(pid_t pid);
 /* fork() in a host member: the child shares every usock socket (pthread_atfork handlers
- * take its references before fork() returns). If fork() fails, call this to drop the
- * references taken for the child that was not made (the shim does). */
-USOCK_API void usock_host_fork_failed(void);
+ * take its references before fork() returns). Call this in the parent with fork()'s result
+ * (the shim does): -1 drops the references taken for the child that was not made; a pid
+ * lets the child be reaped even if it is killed before its atfork handler runs. */
+USOCK_API void usock_host_forked(pid_t child);
 
 /* Tunables by sysctl name ("net.core.rmem_max"): -ENOENT unknown, -EINVAL out of bounds. */
 USOCK_API int usock_sysctl_get(struct usock_stack *st, const char *name, long *val);

@@ -9,10 +9,13 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "list.h"
+
 struct ulock {
 	_Atomic uint32_t word; /* 0 free, 1 held, 2 held with sleepers (private locks) */
 	uint32_t robust;       /* (I) 1: the mutex below is the lock */
 	pthread_mutex_t m;
+	struct ujournal j; /* robust: the list change in progress (list.h) */
 };
 
 void ulock_init(struct ulock *l);
@@ -21,6 +24,10 @@ int ulock_init_shared(struct ulock *l);
 void ulock_lock_slow(struct ulock *l);
 void ulock_unlock_slow(struct ulock *l);
 void ulock_lock_robust(struct ulock *l);
+void ulock_unlock_robust(struct ulock *l);
+/* Where a journal's pointers may point (the shared arena): a journal naming memory outside
+ * is not replayed (set by the host; all of memory when unset). */
+extern uintptr_t ulock_journal_lo, ulock_journal_hi;
 
 /* Called with @l just taken from a holder that died (before the state it guards is used);
  * NULL: nothing but marking the lock consistent. Set once by the host. */
@@ -41,7 +48,7 @@ static inline void ulock_lock(struct ulock *l)
 static inline void ulock_unlock(struct ulock *l)
 {
 	if (l->robust)
-		pthread_mutex_unlock(&l->m);
+		ulock_unlock_robust(l);
 	else if (atomic_exchange_explicit(&l->word, 0, memory_order_release) == 2)
 		ulock_unlock_slow(l);
 }

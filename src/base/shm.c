@@ -148,6 +148,12 @@ void shm_arena_detach(struct shm_arena *a)
 	free(a);
 }
 
+void shm_arena_range(const struct shm_arena *a, uintptr_t *lo, uintptr_t *hi)
+{
+	*lo = a->h->base;
+	*hi = a->h->base + a->h->reserve;
+}
+
 int shm_arena_fd(const struct shm_arena *a)
 {
 	return a->fd;

@@ -38,6 +38,8 @@ size_t shm_arena_in_use(struct shm_arena *a);
 /* The root pointer the arena's owner stores (the host's stack), shared by all processes. */
 void *shm_arena_root(const struct shm_arena *a);
 void shm_arena_set_root(struct shm_arena *a, void *root);
+/* The arena's address range in every process: [*lo, *hi). */
+void shm_arena_range(const struct shm_arena *a, uintptr_t *lo, uintptr_t *hi);
 /* How many times a lock holder died and the lock was recovered (EOWNERDEAD). */
 unsigned shm_arena_recoveries(struct shm_arena *a);
 

@@ -22,6 +22,10 @@ void waitq_init(struct waitq *wq)
 
 void waitq_wake(struct waitq *wq, uint32_t events)
 {
+	struct ujournal *j = ujournal_cur; /* a robust lock's: a holder killed in here leaves */
+	if (j)                             /* the wake for the next holder to do again */
+		j->waking = wq;
+	atomic_signal_fence(memory_order_seq_cst);
 	atomic_store_explicit(&wq->waker_cpu, sched_getcpu(), memory_order_relaxed);
 	atomic_fetch_add_explicit(&wq->seq, 1, memory_order_seq_cst);
 	if (atomic_load_explicit(&wq->sleepers, memory_order_seq_cst))
@@ -32,6 +36,9 @@ void waitq_wake(struct waitq *wq, uint32_t events)
 		struct wait_entry *e = container_of(pos, struct wait_entry, node);
 		LPTR(wait_fn, e->fn)(e, events);
 	}
+	atomic_signal_fence(memory_order_seq_cst);
+	if (j)
+		j->waking = NULL;
 }
 
 void waitq_add(struct waitq *wq, struct wait_entry *e, wait_fn fn)

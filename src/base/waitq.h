@@ -31,6 +31,9 @@ struct wait_entry {
 };
 
 void waitq_init(struct waitq *wq);
+/* The events of a wake done again for a holder of the lock that died inside waitq_wake():
+ * entries must act on it unfiltered, even if they acted on the interrupted wake. */
+#define WAITQ_REPLAY UINT32_MAX
 /* Wakes every sleeper and calls every entry with @events. */
 void waitq_wake(struct waitq *wq, uint32_t events);
 void waitq_add(struct waitq *wq, struct wait_entry *e, wait_fn fn);

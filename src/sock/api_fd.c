@@ -130,9 +130,14 @@ static int file_setown(struct ufile *f, int type, pid_t who)
 	return 0;
 }
 
+/* f_getown(): 0 once no task answers to the owner any more (it was reaped, or its group
+ * is empty), as Linux checks pid_task() on the file's struct pid. */
 static pid_t file_getown(const struct ufile *f)
 {
-	return f->own.type == F_OWNER_PGRP ? -f->own.pid : f->own.pid;
+	pid_t p = f->own.type == F_OWNER_PGRP ? -f->own.pid : f->own.pid;
+	if (p && SYS2(SYS_kill, p, 0) == -ESRCH)
+		return 0;
+	return p;
 }
 
 static int fcntl_owner(struct ufile *f, int cmd, unsigned long arg)
@@ -153,6 +158,8 @@ static int fcntl_owner(struct ufile *f, int cmd, unsigned long arg)
 		return file_setown(f, ex.type, ex.pid);
 	case F_GETOWN_EX:
 		ex = (struct f_owner_ex){.type = f->own.type, .pid = f->own.pid};
+		if (file_getown(f) == 0) /* no task answers to it any more */
+			ex.pid = 0;
 		return copy_to_user(uex, &ex, sizeof(ex));
 	case F_SETSIG:
 		if (arg > 64)

@@ -39,6 +39,12 @@ int usock_host_stack(const struct usock_stack_config *cfg, struct usock_stack **
 
 int usock_host_exec_prepare(char *buf, size_t len)
 {
+	return usock_host_spawn_prepare(buf, len, NULL, 0);
+}
+
+int usock_host_spawn_prepare(char *buf, size_t len, const struct usock_spawn_action *acts,
+                             int nacts)
+{
 	if (!host_shared())
 		return -ENXIO;
 	uint64_t token = 0;
@@ -46,7 +52,7 @@ int usock_host_exec_prepare(char *buf, size_t len)
 		if (SYS3(SYS_getrandom, &token, sizeof(token), GRND_NONBLOCK) != sizeof(token))
 			token = (uint64_t)mono_now_ns() * UINT64_C(0x9e3779b97f4a7c15);
 	struct exec_rec *rec;
-	int r = fd_exec_save(token, &rec);
+	int r = fd_exec_save(token, acts, nacts, &rec);
 	if (r < 0)
 		return r;
 	int n = snprintf(buf, len, "%d:%lx:%llx", host_arena_fd(), (unsigned long)(uintptr_t)rec,
@@ -95,12 +101,15 @@ int usock_host_resume(const char *value)
 	return r == -ESTALE ? 0 : r;
 }
 
-void usock_host_fork_failed(void)
+void usock_host_forked(pid_t child)
 {
-	file_fork_failed();
+	file_fork_result(child);
 }
 
 void usock_host_reaped(pid_t pid)
 {
-	host_reap_pid(pid);
+	if (pid > 0)
+		host_reap_pid(pid);
+	else
+		host_reap_gone();
 }

@@ -100,10 +100,9 @@ static void ep_sync(struct epoll *ep, int drain)
 static void epi_queue(struct epoll *ep, struct epitem *it)
 {
 	ulock_lock(&ep->lock);
-	if (!epi_is_queued(it)) {
+	if (!epi_is_queued(it))
 		list_add_tail(&ep->ready, &it->rdl);
-		ep_sync(ep, 0);
-	}
+	ep_sync(ep, 0); /* also rings for a wake whose waker died before it rang */
 	ulock_unlock(&ep->lock);
 }
 

@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "usock/usock.h"
+
 #include "../base/lock.h"
 #include "../base/ptrmap.h"
 #include "../base/sys.h"
@@ -22,7 +24,7 @@ static struct ulock fdt_lock;
 /* This process's holds: file -> fds naming it + calls using it (guarded by fdt_lock). */
 static struct ptrmap holds;
 
-/* Allocates a file in @h with no reference yet, on the host's list. */
+/* Allocates a file in @h; file_publish() makes it the host's once it is filled in. */
 static struct ufile *file_alloc(struct host *h, enum ufile_kind kind)
 {
 	struct ufile *f = h ? host_zalloc(h, sizeof(*f)) : NULL;
@@ -35,10 +37,24 @@ static struct ufile *file_alloc(struct host *h, enum ufile_kind kind)
 	list_init(&f->async_node);
 	list_init(&f->epitems);
 	f->sigio_fd = -1;
+	return f;
+}
+
+/* Puts @f on its host's list already held by this process (one hold, the caller's): a
+ * process killed right after still has it in its slot, so its death releases it. */
+static void file_publish(struct ufile *f)
+{
+	struct host *h = f->host;
+	int s = host_slot(h);
+	ulock_lock(&fdt_lock);
+	if (ptrmap_add(&holds, f, 1) < 0)
+		abort(); /* no memory for one more table entry: nothing sane remains */
 	ulock_lock(&h->lock);
+	f->holders[s / 64] |= UINT64_C(1) << (s % 64);
+	atomic_store_explicit(&f->refs, 1, memory_order_relaxed);
 	list_add_tail(&h->files, &f->host_node);
 	ulock_unlock(&h->lock);
-	return f;
+	ulock_unlock(&fdt_lock);
 }
 
 struct ufile *file_new_sock(struct sock *sk, unsigned fl)
@@ -48,9 +64,9 @@ struct ufile *file_new_sock(struct sock *sk, unsigned fl)
 		return NULL;
 	f->sk = sk;
 	file_inode_init(&f->ino);
-	sk->file = f;
 	f->own = (struct fown){.type = F_OWNER_TID}; /* Linux's PIDTYPE_PID, as F_GETOWN_EX shows */
-	file_get(f);
+	file_publish(f);
+	sk->file = f;
 	if (fl)
 		file_set_fl(f, fl);
 	return f;
@@ -63,36 +79,53 @@ struct ufile *file_new_epoll(struct epoll *ep)
 		return NULL;
 	f->ep = ep;
 	f->own = (struct fown){.type = F_OWNER_PID};
-	file_get(f);
+	file_publish(f);
 	return f;
 }
 
+/* The file stays on its host's list until released: if its releaser is killed on the way,
+ * the process that reaps it finds the file and completes the release (host.c). The steps
+ * are done again then; a socket's release is written so that this is harmless. */
 void file_release(struct ufile *f)
 {
 	epoll_file_release(f);
 	if (f->kind == UFILE_EPOLL) {
-		epoll_release(f->ep);
-	} else {
+		if (f->stage == 0) { /* freed inside: not done again */
+			f->stage = 1;
+			epoll_release(f->ep);
+			f->stage = 2;
+		}
+	} else if (f->stage < 2) { /* the socket lives until stage 2 is written */
 		struct sock *sk = f->sk;
 		struct stack *st = sk->st;
 		stack_get(st); /* the socket may take the stack's last reference with it */
 		stack_lock(st);
-		list_del(&f->async_node);
-		sk->file = NULL;
-		sk_ops(sk)->release(sk); /* consumes the file's sock reference */
+		if (f->stage < 2) {
+			f->stage = 1;
+			list_del(&f->async_node);
+			sk->file = NULL;
+			sock_get(sk);
+			sk_ops(sk)->release(sk); /* consumes the file's sock reference */
+			f->stage = 2;
+			sock_put(sk);
+		}
 		stack_unlock(st);
 		stack_put(st);
 	}
-	host_free(f->host, f);
+	struct host *h = f->host;
+	ulock_lock(&h->lock);
+	list_del(&f->host_node);
+	ulock_unlock(&h->lock);
+	host_free(h, f);
 }
 
-/* Drops a reference under the host lock; 1 if it was the last (the file is then off the
- * host's list and the caller releases it). */
+/* Drops a reference under the host lock; 1 if it was the last (the caller then releases
+ * the file, recorded as its releaser). */
 static int ref_drop_hlocked(struct ufile *f)
 {
 	if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1)
 		return 0;
-	list_del(&f->host_node);
+	f->releaser = self_pid();
 	return 1;
 }
 
@@ -109,6 +142,7 @@ static int hold_change(struct ufile *f, long delta)
 	int s = host_slot(h), last = 0;
 	uint64_t bit = UINT64_C(1) << (s % 64);
 	ulock_lock(&h->lock);
+	host_journal_hold(h, f, s, delta > 0 ? 1 : -1);
 	if (delta > 0) {
 		f->holders[s / 64] |= bit;
 		atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
@@ -116,6 +150,7 @@ static int hold_change(struct ufile *f, long delta)
 		f->holders[s / 64] &= ~bit;
 		last = ref_drop_hlocked(f);
 	}
+	host_journal_done(h);
 	ulock_unlock(&h->lock);
 	if (delta < 0 && !last && f->kind == UFILE_EPOLL && h->shared)
 		epoll_forget_local(f->ep);
@@ -157,19 +192,23 @@ void file_put_locked(struct ufile *f)
 
 void file_ref(struct ufile *f)
 {
+	struct host *h = f->host;
+	ulock_lock(&h->lock);
+	host_journal_hold(h, f, -1, 1);
 	atomic_fetch_add_explicit(&f->refs, 1, memory_order_relaxed);
+	host_journal_done(h);
+	ulock_unlock(&h->lock);
 }
 
 /* Drops an in-flight reference; 1 if it was the last. */
 static int unref(struct ufile *f)
 {
-	long r = atomic_load_explicit(&f->refs, memory_order_relaxed);
-	while (r > 1) /* not the last: no host lock needed */
-		if (atomic_compare_exchange_weak(&f->refs, &r, r - 1))
-			return 0;
-	ulock_lock(&f->host->lock);
+	struct host *h = f->host;
+	ulock_lock(&h->lock);
+	host_journal_hold(h, f, -1, -1);
 	int last = ref_drop_hlocked(f);
-	ulock_unlock(&f->host->lock);
+	host_journal_done(h);
+	ulock_unlock(&h->lock);
 	return last;
 }
 
@@ -380,12 +419,15 @@ static void fdt_fork_child(void)
 	ulock_init(&fdt_lock);
 }
 
-void file_fork_failed(void)
+void file_fork_result(pid_t child)
 {
-	/* fork() returned -1: the slot reserved for the child holds references nobody owns */
 	int s = __atomic_exchange_n(&fork_slot, -1, __ATOMIC_ACQ_REL);
-	if (s >= 0)
-		host_release_slot(host_shared(), s);
+	if (s < 0)
+		return;
+	if (child < 0) /* the slot reserved for the child holds references nobody owns */
+		host_release_slot(host_shared(), s, -(pid_t)SYS0(SYS_getpid));
+	else /* a child killed before it claimed its slot is still found by its pid */
+		host_name_slot(host_shared(), s, child);
 }
 
 __attribute__((constructor)) static void fdt_atfork(void)
@@ -407,7 +449,44 @@ struct exec_rec {
 	} e[];
 };
 
-int fd_exec_save(uint64_t token, struct exec_rec **out)
+/* Takes entry @i out of @rec (its reference goes). */
+static void rec_remove(struct exec_rec *rec, int i)
+{
+	file_unref(rec->e[i].f);
+	rec->e[i] = rec->e[--rec->n];
+}
+
+static void rec_remove_fd(struct exec_rec *rec, int fd, int from)
+{
+	for (int i = 0; i < rec->n; i++)
+		if (rec->e[i].fd == fd || (from && rec->e[i].fd >= fd))
+			rec_remove(rec, i--);
+}
+
+/* posix_spawn()'s file actions, done in order on the record (room for each dup2 made). */
+static void rec_apply(struct exec_rec *rec, const struct usock_spawn_action *a, int na)
+{
+	for (int k = 0; k < na; k++) {
+		if (a[k].op == USOCK_SPAWN_DUP2 && a[k].fd == a[k].newfd)
+			continue; /* only clears FD_CLOEXEC */
+		if (a[k].op != USOCK_SPAWN_DUP2) {
+			rec_remove_fd(rec, a[k].fd, a[k].op == USOCK_SPAWN_CLOSEFROM);
+			continue;
+		}
+		struct ufile *f = NULL;
+		for (int i = 0; i < rec->n && !f; i++)
+			if (rec->e[i].fd == a[k].fd)
+				f = rec->e[i].f;
+		rec_remove_fd(rec, a[k].newfd, 0);
+		if (f) {
+			file_ref(f);
+			rec->e[rec->n++] = (struct exec_ent){a[k].newfd, f};
+		}
+	}
+}
+
+int fd_exec_save(uint64_t token, const struct usock_spawn_action *acts, int nacts,
+                 struct exec_rec **out)
 {
 	struct host *h = host_shared();
 	if (!h)
@@ -417,6 +496,8 @@ int fd_exec_save(uint64_t token, struct exec_rec **out)
 	for (unsigned c = 0; c < FDT_NCHUNKS; c++)
 		for (unsigned i = 0; fdt[c] && i < FDT_CHUNK; i++)
 			n += atomic_load_explicit(&fdt[c][i], memory_order_relaxed) != NULL;
+	for (int k = 0; k < nacts; k++)
+		n += acts[k].op == USOCK_SPAWN_DUP2;
 	struct exec_rec *rec = host_zalloc(h, sizeof(*rec) + (size_t)n * sizeof(rec->e[0]));
 	if (!rec) {
 		ulock_unlock(&fdt_lock);
@@ -432,6 +513,7 @@ int fd_exec_save(uint64_t token, struct exec_rec **out)
 		}
 	}
 	ulock_unlock(&fdt_lock);
+	rec_apply(rec, acts, nacts);
 	rec->pid = (pid_t)SYS0(SYS_getpid); /* a vfork child has its own pid, not self_pid()'s */
 	rec->token = token;
 	*out = rec;

@@ -58,6 +58,8 @@ struct ufile {
 	struct list epitems;          /* epoll registrations of this file (guarded by epoll_lock) */
 	int sigio_fd;                 /* (S) an fd of this file, reported in si_fd */
 	struct ufile *defer_next;     /* on this thread's deferred-release list */
+	pid_t releaser;               /* (H) the process releasing it after its last reference */
+	int stage;                    /* (S) release: 0 not begun, 1 under way, 2 done */
 };
 
 /* Makes a file for @sk, taking over the caller's sock reference; the caller holds it (as
@@ -106,9 +108,12 @@ int sock_file_get(int fd, struct ufile **out);
  * close-on-exec) and drops the record (-ESTALE if the record is not for this process, or
  * taken). fd_exec_drop() drops a record whose exec failed. */
 struct exec_rec;
-/* fork() failed: the child's reserved slot and its references go (the shim's fork()). */
-void file_fork_failed(void);
-int fd_exec_save(uint64_t token, struct exec_rec **out);
+/* What fork() returned in the parent: the child's reserved slot is named by its pid, or
+ * (-1) dropped with its references (the shim's fork()). */
+void file_fork_result(pid_t child);
+struct usock_spawn_action;
+int fd_exec_save(uint64_t token, const struct usock_spawn_action *acts, int nacts,
+                 struct exec_rec **out);
 int fd_exec_restore(struct exec_rec *rec, uint64_t token);
 void fd_exec_drop(struct exec_rec *rec);
 

@@ -100,6 +100,19 @@ struct host *host_private(void)
 	return h;
 }
 
+int host_member_alive(pid_t pid)
+{
+	struct host *h = shared_host;
+	if (!h || pid == self_pid())
+		return 1;
+	int alive = 0;
+	ulock_lock(&h->lock);
+	for (int i = 0; i < HOST_MAXPROC && !alive; i++)
+		alive = h->procs[i] == pid;
+	ulock_unlock(&h->lock);
+	return alive;
+}
+
 int host_slot(const struct host *h)
 {
 	return h == shared_host ? self_slot : 0;
@@ -112,9 +125,9 @@ void *host_zalloc(struct host *h, size_t n)
 
 void host_free(struct host *h, void *p)
 {
-	if (h->shared)
+	if (h->shared) {
 		shm_free(arena, p);
-	else
+	} else
 		free(p);
 }
 
@@ -155,6 +168,14 @@ int host_reserve_slot(struct host *h)
 	return s;
 }
 
+void host_name_slot(struct host *h, int s, pid_t child)
+{
+	ulock_lock(&h->lock);
+	if (h->procs[s] == -(pid_t)SYS0(SYS_getpid))
+		h->procs[s] = child;
+	ulock_unlock(&h->lock);
+}
+
 void host_claim_slot(struct host *h, int s)
 {
 	ulock_lock(&h->lock);
@@ -193,9 +214,76 @@ static void watcher_start(struct host *h)
 	SYS4(SYS_wait4, mid, &st, 0, 0);
 }
 
+void host_journal_hold(struct host *h, struct ufile *f, int slot, int delta)
+{
+	if (!h->shared)
+		return;
+	h->hj.slot = slot;
+	h->hj.delta = delta;
+	h->hj.refs = atomic_load_explicit(&f->refs, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	h->hj.f = f;
+	atomic_signal_fence(memory_order_seq_cst);
+}
+
+void host_journal_done(struct host *h)
+{
+	atomic_signal_fence(memory_order_seq_cst);
+	h->hj.f = NULL;
+}
+
+/* Completes the reference change a dead holder of the host lock had begun. A count that
+ * reaches 0 leaves the file to the dead process's reaper (its releaser). */
+static void hold_replay(struct host *h)
+{
+	struct ufile *f = h->hj.f;
+	if (!f)
+		return;
+	int s = h->hj.slot;
+	if (s >= 0) {
+		uint64_t bit = UINT64_C(1) << (s % 64);
+		if (h->hj.delta > 0)
+			f->holders[s / 64] |= bit;
+		else
+			f->holders[s / 64] &= ~bit;
+	}
+	if (atomic_load(&f->refs) == h->hj.refs) {
+		atomic_fetch_add(&f->refs, h->hj.delta);
+		if (atomic_load(&f->refs) == 0)
+			f->releaser = s >= 0 ? h->procs[s] : 0;
+	}
+	h->hj.f = NULL;
+}
+
+/* A holder of @l died. Lists under it are whole (list.h's journal); the host's reference
+ * change is completed; if it is a stack's lock, the counts its sockets keep beside their
+ * queues are recomputed. */
 static void owner_died(struct ulock *l)
 {
-	(void)l; /* the watcher drops the dead member's files; the state itself is kept */
+	struct host *h = shared_host;
+	if (!h)
+		return;
+	if (l == &h->lock) {
+		hold_replay(h);
+		return;
+	}
+	ulock_lock(&h->lock);
+	struct list *pos, *tmp;
+	list_for_each_safe(pos, tmp, &h->files)
+	{
+		struct ufile *f = container_of(pos, struct ufile, host_node);
+		if (f->kind == UFILE_SOCK && f->stage == 0 && f->sk && &f->sk->st->lock == l)
+			sk_ops(f->sk)->repair(f->sk);
+	}
+	ulock_unlock(&h->lock);
+}
+
+/* Shared from now on: futexes, lock recovery, and where lock journals may point. */
+static void go_shared(void)
+{
+	futex_go_shared();
+	ulock_owner_died = owner_died;
+	shm_arena_range(arena, &ulock_journal_lo, &ulock_journal_hi);
 }
 
 /* Makes a new host in the empty file @fd and joins it. */
@@ -210,8 +298,7 @@ static int host_build(int fd, const char *name)
 	host_init(h, 1);
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	shm_arena_set_root(arena, h);
-	futex_go_shared();
-	ulock_owner_died = owner_died;
+	go_shared();
 	shared_host = h;
 	self_slot = slot_take(h, self_pid());
 	watcher_start(h);
@@ -287,19 +374,23 @@ int host_attach(int memfd)
 		return -EINVAL;
 	}
 	arena = a;
-	futex_go_shared();
-	ulock_owner_died = owner_died;
+	go_shared();
 	shared_host = h;
 	r = host_register_self(h);
 	return r < 0 ? r : 0;
 }
 
-/* Drops slot @s's holds of every file (its member is dead or gone by exec). The files
- * that lose their last reference are released after the host lock is dropped. */
-void host_release_slot(struct host *h, int s)
+/* Drops slot @s's holds of every file if it still names @pid (a dead member, one gone by
+ * exec, or a failed fork's reservation): several may notice one death, one reaps. The
+ * files that lose their last reference are released after the host lock is dropped. */
+void host_release_slot(struct host *h, int s, pid_t pid)
 {
 	struct ufile *dead = NULL;
 	ulock_lock(&h->lock);
+	if (h->procs[s] != pid) {
+		ulock_unlock(&h->lock);
+		return;
+	}
 	h->procs[s] = 0;
 	h->nprocs--;
 	h->reaped++;
@@ -308,11 +399,17 @@ void host_release_slot(struct host *h, int s)
 	{
 		struct ufile *f = container_of(pos, struct ufile, host_node);
 		uint64_t bit = UINT64_C(1) << (s % 64);
+		if (atomic_load(&f->refs) == 0 && f->releaser == pid && pid > 0) {
+			f->releaser = self_pid(); /* it died releasing it: this one finishes */
+			f->defer_next = dead;
+			dead = f;
+			continue;
+		}
 		if (!(f->holders[s / 64] & bit))
 			continue;
 		f->holders[s / 64] &= ~bit;
 		if (atomic_fetch_sub(&f->refs, 1) == 1) {
-			list_del(&f->host_node);
+			f->releaser = self_pid();
 			f->defer_next = dead;
 			dead = f;
 		}
@@ -334,16 +431,6 @@ static int slot_of(const struct host *h, pid_t pid)
 	return -1;
 }
 
-/* Frees slot @s if it is still reserved by the fork of (negated) @pid. */
-static void host_release_pending(struct host *h, int s, pid_t pid)
-{
-	ulock_lock(&h->lock);
-	int same = h->procs[s] == pid;
-	ulock_unlock(&h->lock);
-	if (same)
-		host_release_slot(h, s);
-}
-
 void host_reap_pid(pid_t pid)
 {
 	struct host *h = shared_host;
@@ -353,7 +440,21 @@ void host_reap_pid(pid_t pid)
 	int s = slot_of(h, pid);
 	ulock_unlock(&h->lock);
 	if (s >= 0)
-		host_release_slot(h, s);
+		host_release_slot(h, s, pid);
+}
+
+void host_reap_gone(void)
+{
+	struct host *h = shared_host;
+	if (!h)
+		return;
+	pid_t pids[HOST_MAXPROC];
+	ulock_lock(&h->lock);
+	memcpy(pids, h->procs, sizeof(pids));
+	ulock_unlock(&h->lock);
+	for (int s = 0; s < HOST_MAXPROC; s++)
+		if (pids[s] > 0 && SYS2(SYS_kill, pids[s], 0) == -ESRCH)
+			host_release_slot(h, s, pids[s]);
 }
 
 void host_reap_old_image(void)
@@ -366,7 +467,7 @@ void host_reap_old_image(void)
 		ulock_unlock(&h->lock);
 		if (s < 0)
 			return;
-		host_release_slot(h, s);
+		host_release_slot(h, s, me);
 	}
 }
 
@@ -393,7 +494,7 @@ static int watch_refresh(struct host *h, struct watch *w, int n)
 	n = k;
 	for (int s = 0; s < HOST_MAXPROC; s++) {
 		if (pids[s] < 0 && SYS2(SYS_kill, -pids[s], 0) == -ESRCH)
-			host_release_pending(h, s, pids[s]); /* its forking parent died */
+			host_release_slot(h, s, pids[s]); /* its forking parent died */
 		if (pids[s] <= 0)
 			continue;
 		int have = 0;
@@ -453,11 +554,7 @@ static void watch_members(struct host *h)
 		for (int i = 0; i < n; i++) {
 			if (!(p[i].revents & POLLIN))
 				continue;
-			ulock_lock(&h->lock);
-			int same = h->procs[w[i].slot] == w[i].pid;
-			ulock_unlock(&h->lock);
-			if (same)
-				host_release_slot(h, w[i].slot);
+			host_release_slot(h, w[i].slot, w[i].pid);
 		}
 	}
 }

@@ -39,7 +39,19 @@ struct host {
 	pid_t watcher;             /* (H) */
 	unsigned long reaped;      /* (H) members whose references were dropped after death */
 	char name[64];             /* (I) --host NAME, or "" */
+	struct {                   /* (H) the reference change in progress (host_journal_hold) */
+		struct ufile *f;
+		int slot;  /* whose holder bit, or -1 */
+		int delta; /* +1 or -1 */
+		long refs; /* f->refs before it */
+	} hj;
 };
+
+/* A file's holder bit and its reference count change together under the host lock; a
+ * process killed between the two would leave them apart, so the change is written down
+ * first and a lock taken over from a dead holder completes it (host.c). */
+void host_journal_hold(struct host *h, struct ufile *f, int slot, int delta);
+void host_journal_done(struct host *h);
 
 /* The host new stacks and epoll instances go to: the shared one if this process is in
  * one, else a private host. NULL only when memory runs out. */
@@ -51,6 +63,8 @@ struct host *host_shared(void);
 /* getpid(), remembered (fork children learn theirs in file.c's atfork handler). */
 pid_t self_pid(void);
 void self_pid_reset(void);
+/* 1 unless @pid was a member of this process's shared host and is gone. */
+int host_member_alive(pid_t pid);
 /* This process's slot in @h (0 in a private host). */
 int host_slot(const struct host *h);
 void *host_zalloc(struct host *h, size_t n);
@@ -76,8 +90,9 @@ void host_reap_pid(pid_t pid);
 /* After exec: drops what the old program image of this process held (its slot), once the
  * new image has taken the holds its inherited fds imply. */
 void host_reap_old_image(void);
-/* Drops this process's references at exit (files no thread of it is using). */
-void host_exit(void);
+/* Drops the references of every member that is gone (reaped by a wait() usock did not see,
+ * as system() and pclose() make inside libc). */
+void host_reap_gone(void);
 
 /* Registers this process as a member (a new slot). Returns the slot or -EAGAIN (full). */
 int host_register_self(struct host *h);
@@ -85,7 +100,10 @@ int host_register_self(struct host *h);
  * and the child claims it. Returns the slot or -EAGAIN. */
 int host_reserve_slot(struct host *h);
 void host_claim_slot(struct host *h, int s);
-/* Drops every hold of slot @s and frees it (a dead member, or a fork that failed). */
-void host_release_slot(struct host *h, int s);
+/* In the parent, after fork() returned @child: the pending slot @s names it. */
+void host_name_slot(struct host *h, int s, pid_t child);
+/* Drops every hold of slot @s and frees it, if it still names @pid (a dead member, or the
+ * negated parent pid of a fork that failed). */
+void host_release_slot(struct host *h, int s, pid_t pid);
 
 #endif

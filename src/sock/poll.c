@@ -124,10 +124,10 @@ static const struct bell *thread_bell(void)
 static void pent_wake(struct wait_entry *we, uint32_t events)
 {
 	struct pwe *w = container_of(we, struct pwe, we);
-	if (events && !(events & w->interest))
+	if (events && events != WAITQ_REPLAY && !(events & w->interest))
 		return;
 	struct pwait *pw = w->pw;
-	if (atomic_exchange_explicit(&pw->fired, 1, memory_order_acq_rel))
+	if (atomic_exchange_explicit(&pw->fired, 1, memory_order_acq_rel) && events != WAITQ_REPLAY)
 		return;
 	bell_ring(&pw->bell);
 }

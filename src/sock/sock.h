@@ -49,6 +49,10 @@ struct sock_ops {
 	int (*setsockopt)(struct sock *sk, int level, int name, const void *val, socklen_t len);
 	int (*getsockopt)(struct sock *sk, int level, int name, void *val, socklen_t *len);
 	int (*socketpair)(struct sock *a, struct sock *b);
+	/* A process died holding the stack lock, maybe between a queue change and the counts
+	 * kept beside it (the queue itself is whole: list.h): recompute what derives from the
+	 * queues. Stack lock held. */
+	void (*repair)(struct sock *sk);
 };
 
 #ifndef SO_PASSPIDFD

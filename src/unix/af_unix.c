@@ -131,6 +131,25 @@ void umsg_free(struct stack *st, struct umsg *m)
 	st_free(st, m);
 }
 
+void unix_repair(struct sock *sk)
+{
+	struct unix_sock *u = unix_sk(sk);
+	size_t n = 0, bytes = 0;
+	struct list *pos, *tmp;
+	list_for_each_safe(pos, tmp, &u->rcvq)
+	{
+		n++;
+		if (sk->flags & SKF_ACCEPTCONN) /* pending connections may have data queued */
+			unix_repair(&container_of(pos, struct unix_sock, embryo_node)->sk);
+		else {
+			struct umsg *m = container_of(pos, struct umsg, node);
+			bytes += m->len - m->off;
+		}
+	}
+	u->rcvq_len = n;
+	u->rcvq_bytes = bytes;
+}
+
 void unix_charge(struct unix_sock *from, struct umsg *m)
 {
 	m->sender = from;

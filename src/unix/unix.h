@@ -67,7 +67,7 @@ struct unix_sock {
 	struct unix_sock *listener; /* (S) while an embryo: the listening socket */
 	struct waitq peer_wait;     /* (S) senders/connectors waiting for room in our queue */
 	struct waitq io_wq;         /* (S) readers waiting for the reader role */
-	int reading;                /* (S) a reader owns the queue head (stream) */
+	pid_t reading;              /* (S) the process of the reader owning the queue head */
 	struct umsg *oob;           /* (S) stream: the urgent byte's message, on rcvq */
 };
 
@@ -125,6 +125,8 @@ void unix_uncharge(struct umsg *m);
 void unix_queue(struct unix_sock *to, struct umsg *m);
 /* Unlinks @m from @u's queue and frees it, crediting its sender (who is woken). */
 void unix_consume(struct unix_sock *u, struct umsg *m);
+/* sock_ops.repair: the queue counts recomputed from the queue (af_unix.c). */
+void unix_repair(struct sock *sk);
 int unix_writable(const struct unix_sock *u);
 void unix_sigpipe(int flags);
 int unix_ioctl(struct sock *sk, unsigned long req, void *arg);

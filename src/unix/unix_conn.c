@@ -170,13 +170,13 @@ static void release_one(struct unix_sock *u, int embryo)
 	u->state = UNIX_CLOSE;
 	sk->shutdown = SK_RCV_SHUTDOWN | SK_SEND_SHUTDOWN;
 	struct unix_sock *o = u->peer;
-	u->peer = NULL;
-	if (o) {
+	if (o) { /* done again if a process killed in here leaves it to another (file.c) */
 		o->sk.shutdown = SK_RCV_SHUTDOWN | SK_SEND_SHUTDOWN;
 		if (u->rcvq_len || embryo)
 			o->sk.err = ECONNRESET;
 		sock_wake(&o->sk, POLLHUP | POLLIN | POLLRDHUP | POLLERR);
 		sock_wake_async(&o->sk, POLL_HUP);
+		u->peer = NULL;
 		sock_put(&o->sk);
 	}
 	struct list *pos;

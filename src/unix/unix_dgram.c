@@ -367,4 +367,5 @@ const struct sock_ops unix_dgram_ops = {
         .setsockopt = sock_no_setsockopt,
         .getsockopt = sock_no_getsockopt,
         .socketpair = unix_socketpair,
+        .repair = unix_repair,
 };

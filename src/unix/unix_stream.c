@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../sock/host.h"
 #include "unix.h"
 
 #define STREAM_MAX_CHUNK (32768 + 3776) /* SKB_MAX_HEAD(0) + UNIX_SKB_FRAGS_SZ */
@@ -170,12 +171,16 @@ struct stream_read {
 };
 
 /* One reader at a time may take data off the queue (Linux's u->iolock), so a reader can
- * copy a message with the stack lock dropped. Waiting for data releases it. */
+ * copy a message with the stack lock dropped. Waiting for data releases it. The role names
+ * the reader's process: one killed while reading (another process of the host) loses it. */
 static void reader_enter(struct unix_sock *u)
 {
-	while (u->reading)
-		waitq_wait(&u->io_wq, &u->sk.st->lock, NULL);
-	u->reading = 1;
+	while (u->reading && host_member_alive(u->reading)) {
+		struct timespec dl;
+		deadline_after_ns(&dl, 50000000); /* then look whether the reader still lives */
+		waitq_wait(&u->io_wq, &u->sk.st->lock, &dl);
+	}
+	u->reading = self_pid();
 }
 
 static void reader_leave(struct unix_sock *u)
@@ -427,6 +432,7 @@ const struct sock_ops unix_stream_ops = {
         .setsockopt = sock_no_setsockopt,
         .getsockopt = sock_no_getsockopt,
         .socketpair = unix_socketpair,
+        .repair = unix_repair,
 };
 
 const struct sock_ops unix_seqpacket_ops = {
@@ -444,4 +450,5 @@ const struct sock_ops unix_seqpacket_ops = {
         .setsockopt = sock_no_setsockopt,
         .getsockopt = sock_no_getsockopt,
         .socketpair = unix_socketpair,
+        .repair = unix_repair,
 };

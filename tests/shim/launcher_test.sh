@@ -34,7 +34,12 @@ expect 2 "missing command" "$usock"
 expect 2 "unknown command 'frob'" "$usock" frob
 expect 2 "missing PROGRAM" "$usock" run
 expect 2 "missing PROGRAM" "$usock" run --stats --families unix --
-expect 2 "unknown option '--host'" "$usock" run --host a -- true
+expect 2 "unknown option '--hosts'" "$usock" run --hosts a -- true
+expect 2 "--host needs a NAME" "$usock" run --host
+expect 2 "--host NAME: 1-48 characters" "$usock" run --host a/b -- true
+expect 2 "--host NAME: 1-48 characters" "$usock" run --host= -- true
+expect 2 "--host NAME: 1-48 characters" "$usock" run --host .. -- true
+expect 0 "" "$usock" run --host launcher-test-$$ -- true
 expect 2 "unknown family 'tcp'" "$usock" run --families unix,tcp -- true
 expect 2 "--families needs a LIST" "$usock" run --families
 expect 127 "no-such-program" "$usock" run -- /nonexistent/no-such-program
