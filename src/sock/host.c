@@ -18,6 +18,7 @@
 #include "../base/lrel.h"
 #include "../base/shm.h"
 #include "../base/sys.h"
+#include "depot.h"
 #include "file.h"
 #include "host.h"
 #include "sock.h"
@@ -539,6 +540,7 @@ static void watch_members(struct host *h)
 	if (afd > 0)                   /* else stays open: no terminal or pipe of the program */
 		SYS3(SYS_close_range, 0, afd - 1, 0);
 	SYS3(SYS_close_range, afd + 1, ~0u, 0);
+	depot_start(h);
 	for (;;) {
 		n = watch_refresh(h, w, n);
 		ulock_lock(&h->lock);

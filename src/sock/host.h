@@ -37,6 +37,7 @@ struct host {
 	int nprocs;                /* (H) slots in use */
 	int ever;                  /* (H) a member has registered (the watcher's start) */
 	pid_t watcher;             /* (H) */
+	pid_t depot;               /* the depot process (depot.c), once it serves; or 0 */
 	unsigned long reaped;      /* (H) members whose references were dropped after death */
 	char name[64];             /* (I) --host NAME, or "" */
 	struct {                   /* (H) the reference change in progress (host_journal_hold) */

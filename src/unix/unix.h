@@ -26,7 +26,7 @@ struct unix_addr {
 struct scm_fd {
 	struct ufile *file; /* a usock file (holds a file_ref() reference), or NULL */
 	int kfd;            /* a kernel fd duplicate held in flight, or -1 */
-	pid_t kpid;         /* the process whose fd kfd is (the sender's) */
+	pid_t kpid;         /* the process whose fd kfd is (the sender's), 0: the depot's */
 };
 
 struct unix_scm {

@@ -9,6 +9,7 @@
 
 #include "../base/sys.h"
 #include "../sock/file.h"
+#include "../sock/depot.h"
 #include "../sock/host.h"
 #include "unix.h"
 
@@ -42,7 +43,11 @@ void unix_scm_destroy(struct stack *st, struct unix_scm *scm)
 	for (int i = 0; i < scm->nfds; i++) {
 		if (scm->fds[i].file)
 			file_unref_locked(scm->fds[i].file); /* we hold the stack lock */
-		if (scm->fds[i].kfd >= 0 && scm->fds[i].kpid == self_pid())
+		if (scm->fds[i].kfd < 0)
+			continue;
+		if (scm->fds[i].kpid == 0)
+			depot_drop(scm->fds[i].kfd);
+		else if (scm->fds[i].kpid == self_pid())
 			SYS1(SYS_close, scm->fds[i].kfd); /* another process's stays with it */
 	}
 	st_free(st, scm->fds);
@@ -58,6 +63,14 @@ static int scm_grab(int fd, struct scm_fd *out)
 	if (out->file) { /* the message's reference, owned by no process */
 		file_ref(out->file);
 		file_put(out->file);
+		return 0;
+	}
+	if (SYS3(SYS_fcntl, fd, F_GETFD, 0) < 0)
+		return -EBADF;
+	long d = depot_put(fd); /* in a shared host the depot holds it (depot.c) */
+	if (d >= 0) {
+		out->kfd = (int)d;
+		out->kpid = 0;
 		return 0;
 	}
 	long k = SYS3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0);
@@ -187,6 +200,8 @@ static int scm_install(struct scm_fd *s, int cloexec)
 		s->file = NULL;
 		return fd;
 	}
+	if (s->kpid == 0)
+		return (int)depot_get(s->kfd, cloexec); /* the message keeps the depot's copy */
 	if (s->kpid != self_pid())
 		return scm_install_remote(s, cloexec);
 	/* The in-flight duplicate holds a number the receiver never had: take the lowest. */
@@ -214,6 +229,8 @@ static int scm_install_dup(const struct scm_fd *s, int cloexec)
 			file_put_locked(s->file);
 		return fd;
 	}
+	if (s->kpid == 0)
+		return (int)depot_get(s->kfd, cloexec);
 	if (s->kpid != self_pid())
 		return scm_install_remote((struct scm_fd *)s, cloexec);
 	return (int)SYS3(SYS_fcntl, s->kfd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
