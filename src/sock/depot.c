@@ -102,8 +102,8 @@ static long depot_call(const struct depot_req *req, int give, struct depot_req *
 
 long depot_put(int fd)
 {
-	struct depot_req req = {DEPOT_PUT, -1}, rep;
-	int none;
+	struct depot_req req = {DEPOT_PUT, -1}, rep = {0, -EBADF};
+	int none = -1;
 	long r = depot_call(&req, fd, &rep, &none);
 	if (none >= 0)
 		SYS1(SYS_close, none);
@@ -112,7 +112,7 @@ long depot_put(int fd)
 
 long depot_get(int dfd, int cloexec)
 {
-	struct depot_req req = {DEPOT_GET, dfd}, rep;
+	struct depot_req req = {DEPOT_GET, dfd}, rep = {0, -EBADF};
 	int fd = -1;
 	long r = depot_call(&req, -1, &rep, &fd);
 	if (r == 0 && rep.fd < 0)
