@@ -213,6 +213,7 @@
 	X(posix_spawn_file_actions_addclosefrom_np, int, (posix_spawn_file_actions_t *, int))      \
 	X(popen, FILE *, (const char *, const char *))                                             \
 	X(fork, pid_t, (void))                                                                     \
+	X(clone, int, (int (*)(void *), void *, int, void *, ...))                                 \
 	X(pclose, int, (FILE *))                                                                   \
 	X(wait4, pid_t, (pid_t, int *, int, struct rusage *))                                      \
 	X(waitid, int, (idtype_t, id_t, siginfo_t *, int))

@@ -7,6 +7,7 @@
  * - wait: once wait() has reported a child dead, its sockets are released before the call
  *   returns, as Linux has closed a dead process's fds by then. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,6 +394,40 @@ SHIM_EXPORT pid_t fork(void)
 		usock_host_forked(r);
 		errno = e;
 	}
+	return r;
+}
+
+/* clone() without CLONE_VM makes a process as fork() does, without libc's atfork handlers:
+ * the shim runs usock's around it, the child's through a trampoline before @fn. */
+struct clone_ctx {
+	int (*fn)(void *);
+	void *arg;
+};
+
+static int clone_child(void *p)
+{
+	struct clone_ctx *c = p; /* the child's copy of the parent's memory */
+	usock_host_fork_phase(2);
+	return c->fn(c->arg);
+}
+
+SHIM_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	va_list ap;
+	va_start(ap, arg);
+	pid_t *ptid = va_arg(ap, pid_t *);
+	void *tls = va_arg(ap, void *);
+	pid_t *ctid = va_arg(ap, pid_t *);
+	va_end(ap);
+	if (flags & CLONE_VM)
+		return NEXT(clone)(fn, stack, flags, arg, ptid, tls, ctid);
+	struct clone_ctx c = {fn, arg};
+	usock_host_fork_phase(0);
+	int r = NEXT(clone)(clone_child, stack, flags, &c, ptid, tls, ctid);
+	int e = errno;
+	usock_host_fork_phase(1);
+	usock_host_forked(r);
+	errno = e;
 	return r;
 }
 

@@ -90,6 +90,10 @@ USOCK_API void usock_host_reaped(pid_t pid);
  * (the shim does): -1 drops the references taken for the child that was not made; a pid
  * lets the child be reaped even if it is killed before its atfork handler runs. */
 USOCK_API void usock_host_forked(pid_t child);
+/* A new process made without fork()'s pthread_atfork handlers (clone(2) without CLONE_VM):
+ * call with 0 just before, 1 in the parent after, 2 first thing in the child, then
+ * usock_host_forked() with the result in the parent (the shim's clone() does). */
+USOCK_API void usock_host_fork_phase(int phase);
 
 /* Tunables by sysctl name ("net.core.rmem_max"): -ENOENT unknown, -EINVAL out of bounds. */
 USOCK_API int usock_sysctl_get(struct usock_stack *st, const char *name, long *val);

@@ -106,6 +106,11 @@ void usock_host_forked(pid_t child)
 	file_fork_result(child);
 }
 
+void usock_host_fork_phase(int phase)
+{
+	file_fork_phase(phase);
+}
+
 void usock_host_reaped(pid_t pid)
 {
 	if (pid > 0)

@@ -430,6 +430,18 @@ void file_fork_result(pid_t child)
 		host_name_slot(host_shared(), s, child);
 }
 
+void file_fork_phase(int phase)
+{
+	if (phase == 0)
+		fdt_fork_prepare();
+	else if (phase == 1)
+		fdt_fork_parent();
+	else {
+		fdt_fork_child();
+		poll_after_fork();
+	}
+}
+
 __attribute__((constructor)) static void fdt_atfork(void)
 {
 	pthread_atfork(fdt_fork_prepare, fdt_fork_parent, fdt_fork_child);

@@ -111,6 +111,11 @@ struct exec_rec;
 /* What fork() returned in the parent: the child's reserved slot is named by its pid, or
  * (-1) dropped with its references (the shim's fork()). */
 void file_fork_result(pid_t child);
+/* The atfork handlers, for a fork that libc does not announce (clone() without CLONE_VM):
+ * 0 before, 1 in the parent after, 2 in the child. */
+void file_fork_phase(int phase);
+/* poll.c's child handler: the thread's bell stays the parent's. */
+void poll_after_fork(void);
 struct usock_spawn_action;
 int fd_exec_save(uint64_t token, const struct usock_spawn_action *acts, int nacts,
                  struct exec_rec **out);

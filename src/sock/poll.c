@@ -93,7 +93,7 @@ static void bell_thread_exit(void *v)
 }
 
 /* A forked child shares the parent's bell objects: it must not wake the parent. */
-static void bell_after_fork(void)
+void poll_after_fork(void)
 {
 	if (tl_bell.fd < 0)
 		return;
@@ -105,7 +105,7 @@ static void bell_after_fork(void)
 static void bell_init(void)
 {
 	pthread_key_create(&bell_key, bell_thread_exit);
-	pthread_atfork(NULL, NULL, bell_after_fork);
+	pthread_atfork(NULL, NULL, poll_after_fork);
 }
 
 /* The calling thread's bell, made on first use; NULL if it cannot be. */
