@@ -4,6 +4,7 @@
  * keep the two together, which is why dup2 onto a usock fd and close_range over one go to
  * usock too. */
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -12,18 +13,44 @@
 
 #include "shim.h"
 
+/* usock's own fds (usock_fd_is_internal) are not the program's: without usock those numbers
+ * would be closed already, so closing one says EBADF and leaves it open. */
 SHIM_EXPORT int close(int fd)
 {
-	if (!usock_is_fd(fd))
+	if (!usock_is_fd(fd)) {
+		if (usock_fd_is_internal(fd))
+			return (int)ret_errno(-EBADF);
 		return NEXT(close)(fd);
+	}
 	return (int)ret_errno(usock_close(fd));
+}
+
+/* close_range() over the gaps between usock's own fds. */
+static int close_range_around(unsigned first, unsigned last, int flags)
+{
+	long next;
+	while (first <= last &&
+	       (next = usock_fd_internal_next((int)(first > INT32_MAX ? INT32_MAX : first),
+	                                      (int)(last > INT32_MAX ? INT32_MAX : last))) >= 0) {
+		if ((unsigned long)next > first) {
+			int r = usock_close_range(first, (unsigned)next - 1, flags);
+			if (r < 0)
+				return r;
+		}
+		first = (unsigned)next + 1;
+		if (first == 0)
+			return 0;
+	}
+	return first <= last ? usock_close_range(first, last, flags) : 0;
 }
 
 SHIM_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
-	if (!shim_may_have_fds())
+	if (!shim_may_have_fds() && !shim_in_host())
 		return NEXT(close_range)(first, last, flags);
-	return (int)ret_errno(usock_close_range(first, last, flags));
+	if (first > last || (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))
+		return (int)ret_errno(-EINVAL);
+	return (int)ret_errno(close_range_around(first, last, flags));
 }
 
 /* glibc's closefrom() calls the close_range system call directly, which would leave usock's
@@ -31,7 +58,7 @@ SHIM_EXPORT int close_range(unsigned first, unsigned last, int flags)
 SHIM_EXPORT void closefrom(int lowfd)
 {
 	unsigned first = lowfd < 0 ? 0 : (unsigned)lowfd;
-	if (!shim_may_have_fds() || usock_close_range(first, ~0u, 0) < 0)
+	if ((!shim_may_have_fds() && !shim_in_host()) || close_range_around(first, ~0u, 0) < 0)
 		NEXT(closefrom)(lowfd);
 }
 

@@ -104,6 +104,11 @@ struct usock_stats {
 };
 USOCK_API void usock_stack_stats(struct usock_stack *st, struct usock_stats *out);
 
+/* usock's own kernel fds (bells waking poll and epoll, a host's memfd), near the top of
+ * RLIMIT_NOFILE: 1 if @fd is one; the first one in [@from, @last] or -1. A program that
+ * closes fds it does not know (closefrom) must leave them alone: the shim does. */
+USOCK_API int usock_fd_is_internal(int fd);
+USOCK_API int usock_fd_internal_next(int from, int last);
 /* 1 if @fd is a usock socket (or epoll instance) of this process, else 0. */
 USOCK_API int usock_is_fd(int fd);
 

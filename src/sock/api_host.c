@@ -7,6 +7,7 @@
 
 #include "usock/usock.h"
 
+#include "../base/fdhigh.h"
 #include "../base/sys.h"
 #include "file.h"
 #include "host.h"
@@ -109,6 +110,16 @@ void usock_host_forked(pid_t child)
 void usock_host_fork_phase(int phase)
 {
 	file_fork_phase(phase);
+}
+
+int usock_fd_is_internal(int fd)
+{
+	return fd_is_internal(fd);
+}
+
+int usock_fd_internal_next(int from, int last)
+{
+	return (int)fd_internal_next(from, last);
 }
 
 void usock_host_reaped(pid_t pid)

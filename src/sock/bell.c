@@ -49,14 +49,14 @@ int bell_open(struct bell *b)
 		if (r != -EADDRINUSE)
 			break;
 	}
-	SYS1(SYS_close, fd);
+	fd_internal_close(fd);
 	return -EADDRINUSE;
 }
 
 void bell_close(const struct bell *b)
 {
 	if (b->fd >= 0)
-		SYS1(SYS_close, b->fd);
+		fd_internal_close(b->fd);
 }
 
 static int sender_fd(void)
@@ -70,7 +70,7 @@ static int sender_fd(void)
 		return -1;
 	int none = -1;
 	if (!atomic_compare_exchange_strong(&sender, &none, (int)fd)) {
-		SYS1(SYS_close, fd);
+		fd_internal_close(fd);
 		return none;
 	}
 	return (int)fd;

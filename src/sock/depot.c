@@ -96,7 +96,7 @@ static long depot_call(const struct depot_req *req, int give, struct depot_req *
 		r = send_req((int)s, req, give);
 	if (r == 0 && rep)
 		r = recv_req((int)s, rep, fd, 0);
-	SYS1(SYS_close, s);
+	fd_internal_close(s);
 	return r;
 }
 

@@ -369,6 +369,7 @@ int host_attach(int memfd)
 	int r = shm_arena_attach(memfd, &a);
 	if (r < 0)
 		return r;
+	fd_internal_adopt(memfd);
 	struct host *h = shm_arena_root(a);
 	if (!h || h->magic != HOST_MAGIC || h->fingerprint != build_fingerprint()) {
 		shm_arena_detach(a);

@@ -89,7 +89,7 @@ static pthread_once_t bell_once = PTHREAD_ONCE_INIT;
 
 static void bell_thread_exit(void *v)
 {
-	SYS1(SYS_close, (long)(intptr_t)v - 1);
+	fd_internal_close((long)(intptr_t)v - 1);
 }
 
 /* A forked child shares the parent's bell objects: it must not wake the parent. */
