@@ -62,9 +62,23 @@ static void ulock_replay(struct ulock *l)
 	j->waking = NULL;
 }
 
+/* glibc's robust mutexes sleep at the first contention; usock's critical sections are short
+ * and a futex wake-up across CPUs costs tens of microseconds, so spin a little first, as
+ * ulock_lock_slow() does. */
+static int robust_take(struct ulock *l)
+{
+	for (int i = 0; i < 100; i++) {
+		int r = pthread_mutex_trylock(&l->m);
+		if (r != EBUSY)
+			return r;
+		cpu_relax();
+	}
+	return pthread_mutex_lock(&l->m);
+}
+
 void ulock_lock_robust(struct ulock *l)
 {
-	if (pthread_mutex_lock(&l->m) == EOWNERDEAD) {
+	if (robust_take(l) == EOWNERDEAD) {
 		atomic_fetch_add(&ulock_recoveries, 1);
 		ulock_replay(l);
 		if (ulock_owner_died)
