@@ -127,10 +127,15 @@ long depot_get(int dfd, int cloexec)
 	return fd;
 }
 
+/* Waits for the depot's answer: once a message is freed its fds are closed (a pipe whose
+ * last write end was in flight reads EOF at once, as on Linux). */
 void depot_drop(int dfd)
 {
-	struct depot_req req = {DEPOT_DROP, dfd};
-	depot_call(&req, -1, NULL, NULL);
+	struct depot_req req = {DEPOT_DROP, dfd}, rep;
+	int none = -1;
+	depot_call(&req, -1, &rep, &none);
+	if (none >= 0)
+		SYS1(SYS_close, none);
 }
 
 /* ---- the depot process ---- */
@@ -174,8 +179,10 @@ static void serve_one(struct host *h, int c)
 		send_req(c, &rep, rep.fd == 0 ? req.fd : -1);
 		break;
 	case DEPOT_DROP:
+		rep.fd = 0;
 		if (req.fd != depot_listener && req.fd != c)
 			SYS1(SYS_close, req.fd);
+		send_req(c, &rep, -1);
 		break;
 	}
 out:
