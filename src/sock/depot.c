@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "../base/fdhigh.h"
 #include "../base/sys.h"
@@ -76,11 +77,25 @@ static long recv_req(int s, struct depot_req *req, int *fd, int flags)
 	return r == (long)sizeof(*req) ? 0 : -EPROTO;
 }
 
+pid_t depot_wait(struct host *h)
+{
+	for (int i = 0; i < 2000; i++) { /* it starts with the host: a few ms at most */
+		pid_t d = __atomic_load_n(&h->depot, __ATOMIC_ACQUIRE);
+		if (d)
+			return d;
+		struct timespec ts = {0, 1000000};
+		SYS2(SYS_nanosleep, &ts, NULL);
+	}
+	return 0;
+}
+
 /* One request to the depot: the reply in *@rep, an fd it carries in *@fd. */
 static long depot_call(const struct depot_req *req, int give, struct depot_req *rep, int *fd)
 {
 	struct host *h = host_shared();
-	pid_t depot = h ? h->depot : 0;
+	if (!h)
+		return -ENXIO;
+	pid_t depot = depot_wait(h);
 	if (!depot)
 		return -ENXIO;
 	/* high, so that the fd it brings back is the lowest free one, as SCM_RIGHTS gives */

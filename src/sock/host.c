@@ -303,6 +303,7 @@ static int host_build(int fd, const char *name)
 	shared_host = h;
 	self_slot = slot_take(h, self_pid());
 	watcher_start(h);
+	depot_wait(h); /* serving before the first SCM_RIGHTS can need it */
 	return 0;
 }
 
