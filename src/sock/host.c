@@ -48,9 +48,11 @@ static void host_init(struct host *h, int shared)
 	if (shared) {
 		ulock_init_shared(&h->lock);
 		ulock_init_shared(&h->epoll_lock);
+		ulock_init_shared(&h->reap_lock);
 	} else {
 		ulock_init(&h->lock);
 		ulock_init(&h->epoll_lock);
+		ulock_init(&h->reap_lock);
 	}
 	list_init(&h->files);
 }
@@ -389,9 +391,11 @@ int host_attach(int memfd)
 void host_release_slot(struct host *h, int s, pid_t pid)
 {
 	struct ufile *dead = NULL;
+	ulock_lock(&h->reap_lock); /* one death at a time, until its files are released */
 	ulock_lock(&h->lock);
 	if (h->procs[s] != pid) {
 		ulock_unlock(&h->lock);
+		ulock_unlock(&h->reap_lock);
 		return;
 	}
 	h->procs[s] = 0;
@@ -423,6 +427,7 @@ void host_release_slot(struct host *h, int s, pid_t pid)
 		dead = f->defer_next;
 		file_release(f);
 	}
+	ulock_unlock(&h->reap_lock);
 }
 
 /* The slot of member @pid (other than this process), or -1. Host lock held. */
@@ -442,8 +447,12 @@ void host_reap_pid(pid_t pid)
 	ulock_lock(&h->lock);
 	int s = slot_of(h, pid);
 	ulock_unlock(&h->lock);
-	if (s >= 0)
+	if (s >= 0) {
 		host_release_slot(h, s, pid);
+	} else { /* the watcher may be releasing its files: wait for that to end */
+		ulock_lock(&h->reap_lock);
+		ulock_unlock(&h->reap_lock);
+	}
 }
 
 void host_reap_gone(void)

@@ -31,6 +31,8 @@ struct host {
 	int shared;                /* (I) in an arena */
 	struct ulock lock;         /* procs, files, every file's holders and refs transitions */
 	struct ulock epoll_lock;   /* epoll.c's item lists of every file */
+	struct ulock reap_lock;    /* held while a dead member's files are released (before
+	                            * the host lock; never under a stack lock) */
 	struct list files;         /* (H) every ufile of the host */
 	struct stack *stack;       /* (H) the shim's stack, made by the first socket */
 	pid_t procs[HOST_MAXPROC]; /* (H) members by slot; 0: free */
