@@ -81,28 +81,24 @@ static inline void proc_reap_signaled(pid_t pid, int sig)
 /* Scheduler state of @pid ('R', 'S', 'Z'…) from /proc/<pid>/stat, 0 if unknown. */
 static inline char proc_state(pid_t pid)
 {
-	char path[64], buf[512];
+	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
+	return conform_proc_state(path);
+}
+
+/* Waits up to PROC_WAIT_MS until @pid is in @state ('S', 'Z'…); fails the case if it is not. */
+static inline void proc_wait_state(pid_t pid, char state)
+{
+	for (int i = 0; i < PROC_WAIT_MS && proc_state(pid) != state; i++)
+		usleep(1000);
+	CHECK_EQ(proc_state(pid), state);
 }
 
 /* Waits until @pid sleeps (state S), then 20 ms more: used after a handshake whose next
  * blocking call in @pid is the one the case wants it blocked in. */
 static inline void proc_wait_blocked(pid_t pid)
 {
-	int i;
-	for (i = 0; i < PROC_WAIT_MS && proc_state(pid) != 'S'; i++)
-		usleep(1000);
-	CHECK_EQ(proc_state(pid), 'S');
+	proc_wait_state(pid, 'S');
 	usleep(20 * 1000);
 }
 

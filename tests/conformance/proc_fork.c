@@ -592,10 +592,7 @@ static void killed_co_reader(int type)
 		proc_wait_blocked(r);
 		proc_wait_blocked(parent);
 		CHECK_OK(kill(r, SIGKILL));
-		int i;
-		for (i = 0; i < PROC_WAIT_MS && proc_state(r) != 'Z'; i++)
-			usleep(1000);
-		CHECK_EQ(proc_state(r), 'Z');
+		proc_wait_state(r, 'Z');
 		CHECK_EQ(send(sv[0], "late", 4, 0), 4);
 		_exit(0);
 	}

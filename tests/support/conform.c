@@ -130,6 +130,21 @@ int conform_wait_signal(int sig, int ms, siginfo_t *si)
 	return sigtimedwait(&set, si, &ts);
 }
 
+char conform_proc_state(const char *path)
+{
+	char buf[512];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
 void conform_poll_mask_is(const char *file, int line, int fd, short events, short want)
 {
 	struct pollfd p = {.fd = fd, .events = events, .revents = (short)0x7fff};

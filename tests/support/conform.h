@@ -28,6 +28,9 @@ int conform_count_fds(void);
 void conform_block_signal(int sig);
 /* Waits up to @ms for the blocked @sig: its number with *@si filled, or -1. */
 int conform_wait_signal(int sig, int ms, siginfo_t *si);
+/* State letter ('R', 'S' while blocked in a call, 'Z'…) from the /proc stat file @path of a
+ * process or thread (/proc/<pid>/stat, /proc/self/task/<tid>/stat); 0 if unknown. */
+char conform_proc_state(const char *path);
 /* poll() of one fd with timeout 0: the return and the whole revents mask must match. */
 void conform_poll_mask_is(const char *file, int line, int fd, short events, short want);
 #define CHECK_POLL_MASK(fd, ev, want) conform_poll_mask_is(__FILE__, __LINE__, fd, ev, want)
