@@ -196,6 +196,31 @@ static inline void proc_rcvtimeo(int fd, int ms)
 	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
 }
 
+/* Receives @want on @fd (which has SO_PASSCRED) within PROC_WAIT_MS, whole in one recvmsg;
+ * its first control message must be SCM_CREDENTIALS naming @pid. */
+static inline void proc_recv_cred(int fd, const char *want, pid_t pid)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} u;
+	char data[64];
+	size_t n = strlen(want);
+	memset(&u, 0, sizeof(u));
+	struct iovec v = {data, n};
+	struct msghdr m = {
+	        .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u)};
+	CHECK_EQ(proc_revents(fd, POLLIN, PROC_WAIT_MS) & POLLIN, POLLIN);
+	CHECK_EQ(recvmsg(fd, &m, 0), n);
+	CHECK_MEM(data, want, n);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	CHECK(c != NULL);
+	CHECK_EQ(c->cmsg_type, SCM_CREDENTIALS);
+	struct ucred cr;
+	memcpy(&cr, CMSG_DATA(c), sizeof(cr));
+	CHECK_EQ(cr.pid, pid);
+}
+
 /* ---- addresses ---- */
 
 /* A fresh pathname address (under the case's temp dir); returns its exact length. */
@@ -296,6 +321,40 @@ static inline const char *proc_arg_str(const char *args, const char *key, char *
 	memcpy(buf, v ? v : "", len);
 	buf[len] = 0;
 	return buf;
+}
+
+/* Descriptor lists "a,b,c" in a role's arguments: up to @max of them into @fds; returns how
+ * many ("" or an absent @key: none). */
+static inline int proc_arg_fds(const char *args, const char *key, int *fds, int max)
+{
+	char buf[256];
+	proc_arg_str(args, key, buf, sizeof(buf));
+	int n = 0;
+	for (char *p = buf; *p && n < max; p++) {
+		fds[n++] = (int)strtol(p, &p, 10);
+		if (!*p)
+			break;
+	}
+	return n;
+}
+
+/* In a helper: no descriptor listed under @key (at most 16) is open. */
+static inline void proc_helper_none_open(const char *args, const char *key)
+{
+	int fds[16];
+	int n = proc_arg_fds(args, key, fds, 16);
+	for (int i = 0; i < n; i++)
+		HCHECK_EQ(fcntl(fds[i], F_GETFD), -1);
+}
+
+/* In a helper: @fd, inherited through the exec, is open without close-on-exec and is a
+ * socket. */
+static inline void proc_helper_inherited_socket(int fd)
+{
+	HCHECK_EQ(fcntl(fd, F_GETFD), 0);
+	struct stat st;
+	HCHECK(fstat(fd, &st) == 0);
+	HCHECK(S_ISSOCK(st.st_mode));
 }
 
 /* In a helper: reads exactly @n bytes (poll first: the socket may be nonblocking). */

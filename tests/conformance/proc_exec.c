@@ -65,10 +65,7 @@ static void role_use_socket(const char *args)
 	proc_arg_str(args, "self", self, sizeof(self));
 	proc_arg_str(args, "peer", peer, sizeof(peer));
 	/* The same descriptor number, still a socket, the same socket. */
-	HCHECK_EQ(fcntl(fd, F_GETFD), 0);
-	struct stat st;
-	HCHECK(fstat(fd, &st) == 0);
-	HCHECK(S_ISSOCK(st.st_mode));
+	proc_helper_inherited_socket(fd);
 	HCHECK_EQ(h_sockopt(fd, SO_TYPE), type);
 	HCHECK_EQ(h_sockopt(fd, SO_DOMAIN), AF_UNIX);
 	HCHECK_EQ(h_sockopt(fd, SO_PASSCRED), 1);
@@ -89,26 +86,13 @@ static void role_use_socket(const char *args)
 	h_recv(fd, "bye");
 }
 
-/* Descriptor lists "a,b,c". */
-static int parse_fds(const char *args, const char *key, int *fds, int max)
-{
-	char buf[256];
-	proc_arg_str(args, key, buf, sizeof(buf));
-	int n = 0;
-	for (char *p = buf; *p && n < max; p++) {
-		fds[n++] = (int)strtol(p, &p, 10);
-		if (!*p)
-			break;
-	}
-	return n;
-}
-
 /* closed=a,b,... open=c,d: the first are gone (EBADF), the others are open sockets; says
  * "alive" on each open one, then waits for "bye" on the first. */
 static void role_cloexec(const char *args)
 {
 	int closed[16], open[16];
-	int nc = parse_fds(args, "closed", closed, 16), no = parse_fds(args, "open", open, 16);
+	int nc = proc_arg_fds(args, "closed", closed, 16);
+	int no = proc_arg_fds(args, "open", open, 16);
 	HCHECK(nc > 0 && no > 0);
 	for (int i = 0; i < nc; i++) {
 		errno = 0;
@@ -157,10 +141,7 @@ static void role_rights(const char *args)
 {
 	char path[108];
 	proc_arg_str(args, "path", path, sizeof(path));
-	int absent[16];
-	int na = parse_fds(args, "absent", absent, 16);
-	for (int i = 0; i < na; i++)
-		HCHECK_EQ(fcntl(absent[i], F_GETFD), -1);
+	proc_helper_none_open(args, "absent");
 	int c = socket(AF_UNIX, SOCK_STREAM, 0);
 	HCHECK(c >= 0);
 	struct sockaddr_un a;
@@ -232,26 +213,6 @@ static void passcred(int fd)
 	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int){1}, sizeof(int)));
 }
 
-/* "from-exec" from the helper, with its credentials: its pid is the forked child's. */
-static void recv_from_exec(int fd, pid_t pid)
-{
-	union ctl u;
-	char data[16];
-	memset(&u, 0, sizeof(u));
-	struct iovec v = {data, 9};
-	struct msghdr m = {
-	        .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u)};
-	CHECK_EQ(proc_revents(fd, POLLIN, PROC_WAIT_MS) & POLLIN, POLLIN);
-	CHECK_EQ(recvmsg(fd, &m, 0), 9);
-	CHECK_MEM(data, "from-exec", 9);
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	CHECK(c != NULL);
-	CHECK_EQ(c->cmsg_type, SCM_CREDENTIALS);
-	struct ucred cr;
-	memcpy(&cr, CMSG_DATA(c), sizeof(cr));
-	CHECK_EQ(cr.pid, pid);
-}
-
 /* A socket the child creates after the fork and connects to our @type socket on a path,
  * then execs with: the helper finds it whole. */
 static void exec_keeps_connected(int type, int nonblock)
@@ -295,7 +256,7 @@ static void exec_keeps_connected(int type, int nonblock)
 	}
 	passcred(conn);
 	proc_tell(go[1]);
-	recv_from_exec(conn, h.pid);
+	proc_recv_cred(conn, "from-exec", h.pid); /* its pid is the forked child's */
 	if (type == SOCK_DGRAM)
 		CHECK_EQ(sendto(l, "bye", 3, 0, (struct sockaddr *)&c, clen), 3);
 	else
@@ -339,7 +300,7 @@ CASE(exec_keeps_socketpair_inherited_through_fork)
 	         SOCK_STREAM, (int)getpid());
 	struct proc_helper h = proc_exec_helper("use_socket", args);
 	CHECK_OK(close(sv[1]));
-	recv_from_exec(sv[0], h.pid);
+	proc_recv_cred(sv[0], "from-exec", h.pid);
 	CHECK_EQ(send(sv[0], "bye", 3, MSG_NOSIGNAL), 3);
 	proc_helper_reap(h);
 	CHECK_POLL_MASK(sv[0], ALL_IN, EOF_SET);
