@@ -172,18 +172,7 @@ static void role_rights(const char *args)
 	/* And one of ours the other way. */
 	int z[2];
 	HCHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, z) == 0);
-	memset(&u, 0, sizeof(u));
-	v = (struct iovec){(void *)"back", 4};
-	m = (struct msghdr){.msg_iov = &v,
-	                    .msg_iovlen = 1,
-	                    .msg_control = u.buf,
-	                    .msg_controllen = CMSG_SPACE(sizeof(int))};
-	cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &z[0], sizeof(int));
-	HCHECK_EQ(sendmsg(c, &m, 0), 4);
+	HCHECK_EQ(conform_send_fds(c, "back", 4, &z[0], 1, 0), 4);
 	HCHECK(close(z[0]) == 0);
 	HCHECK_EQ(send(z[1], "z-ok", 4, 0), 4);
 	h_recv(c, "done");
@@ -336,23 +325,13 @@ CASE(exec_closes_cloexec_sockets)
 	/* MSG_CMSG_CLOEXEC: hh[1] passed through k and received close-on-exec. */
 	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, hh));
 	CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, k));
+	CHECK_EQ(conform_send_fds(k[0], "h", 1, &hh[1], 1, 0), 1);
+	CHECK_OK(close(hh[1]));
 	union ctl u;
 	memset(&u, 0, sizeof(u));
-	struct iovec v = {(void *)"h", 1};
-	struct msghdr m = {.msg_iov = &v,
-	                   .msg_iovlen = 1,
-	                   .msg_control = u.buf,
-	                   .msg_controllen = CMSG_SPACE(sizeof(int))};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &hh[1], sizeof(int));
-	CHECK_EQ(sendmsg(k[0], &m, 0), 1);
-	CHECK_OK(close(hh[1]));
 	char x;
-	v = (struct iovec){&x, 1};
-	m = (struct msghdr){
+	struct iovec v = {&x, 1};
+	struct msghdr m = {
 	        .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u)};
 	CHECK_EQ(recvmsg(k[1], &m, MSG_CMSG_CLOEXEC), 1);
 	int h1;
@@ -439,20 +418,8 @@ CASE(rights_to_unrelated_process)
 	socklen_t cl = sizeof(cr);
 	CHECK_OK(getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &cl));
 	CHECK_EQ(cr.pid, h.pid);
-	union ctl u;
-	memset(&u, 0, sizeof(u));
-	struct iovec v = {(void *)"fds", 3};
-	struct msghdr m = {.msg_iov = &v,
-	                   .msg_iovlen = 1,
-	                   .msg_control = u.buf,
-	                   .msg_controllen = CMSG_SPACE(2 * sizeof(int))};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(2 * sizeof(int));
 	int give[2] = {y[1], q[1]};
-	memcpy(CMSG_DATA(cm), give, sizeof(give));
-	CHECK_EQ(sendmsg(s, &m, 0), 3);
+	CHECK_EQ(conform_send_fds(s, "fds", 3, give, 2, 0), 3);
 	CHECK_OK(close(y[1]));
 	CHECK_OK(close(q[1]));
 	CHECK_EQ(send(s, "closed", 6, 0), 6);
@@ -463,14 +430,15 @@ CASE(rights_to_unrelated_process)
 	CHECK_MEM(buf, "sock-ok", 7);
 	CHECK_EQ(send(y[0], "reply", 5, 0), 5);
 	/* The helper's own socket end, sent back. */
+	union ctl u;
 	memset(&u, 0, sizeof(u));
-	v = (struct iovec){buf, 4};
-	m = (struct msghdr){
+	struct iovec v = {buf, 4};
+	struct msghdr m = {
 	        .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u)};
 	CHECK_EQ(proc_revents(s, POLLIN, PROC_WAIT_MS), POLLIN);
 	CHECK_EQ(recvmsg(s, &m, 0), 4);
 	CHECK_MEM(buf, "back", 4);
-	cm = CMSG_FIRSTHDR(&m);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 	CHECK(cm != NULL);
 	CHECK_EQ(cm->cmsg_type, SCM_RIGHTS);
 	CHECK_EQ(cm->cmsg_len, CMSG_LEN(sizeof(int)));
