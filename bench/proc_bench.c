@@ -39,62 +39,7 @@
 
 #include "usock/usock.h"
 
-/* One socket implementation: the same calls, kernel or usock. Returns are -errno style. */
-struct backend {
-	const char *name;
-	int (*pair)(const struct backend *b, int sv[2]);
-	ssize_t (*rd)(int fd, void *buf, size_t len);
-	ssize_t (*wr)(int fd, const void *buf, size_t len);
-	int (*setopt)(int fd, int level, int name, const void *val, socklen_t len);
-	void (*close)(int fd);
-	struct usock_stack *st; /* usock only */
-};
-
-static int kernel_pair(const struct backend *b, int sv[2])
-{
-	return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ? -errno : 0;
-}
-
-static ssize_t kernel_read(int fd, void *buf, size_t len)
-{
-	ssize_t n = read(fd, buf, len);
-	return n < 0 ? -errno : n;
-}
-
-static ssize_t kernel_write(int fd, const void *buf, size_t len)
-{
-	ssize_t n = write(fd, buf, len);
-	return n < 0 ? -errno : n;
-}
-
-static int kernel_setopt(int fd, int level, int name, const void *val, socklen_t len)
-{
-	return setsockopt(fd, level, name, val, len) < 0 ? -errno : 0;
-}
-
-static void kernel_close(int fd)
-{
-	close(fd);
-}
-
-static int usock_pair(const struct backend *b, int sv[2])
-{
-	return usock_socketpair(b->st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
-}
-
-static void usock_close_fd(int fd)
-{
-	usock_close(fd);
-}
-
-enum { BK_USOCK, BK_KERNEL, NBACKEND };
-
-static struct backend backends[NBACKEND] = {
-        [BK_USOCK] = {"usock", usock_pair, usock_read, usock_write, usock_setsockopt,
-                      usock_close_fd, NULL},
-        [BK_KERNEL] = {"kernel", kernel_pair, kernel_read, kernel_write, kernel_setopt,
-                       kernel_close, NULL},
-};
+#include "bench_util.h"
 
 /* The four setups, in the order each round measures them. */
 enum { S_KTHREAD, S_KPROC, S_UTHREAD, S_UPROC, NSETUP };
@@ -108,69 +53,38 @@ static const struct {
         [S_UPROC] = {"usock processes", BK_USOCK, 1},
 };
 
+const char bench_prog[] = "proc_bench";
+
+/* common.rr_trips: measured round trips per setup; common.check: smoke test, tiny counts
+ * unless given, any failure is the exit status. */
 struct options {
-	long rr_trips;  /* measured round trips per setup, over rr_rounds rounds */
-	long rr_warmup; /* unmeasured round trips before each round */
-	int rr_rounds;
-	int pin;
-	int check;              /* smoke test: tiny counts, any failure is the exit status */
-	double timeout;         /* seconds the client waits for one answer */
-	int cpu_main, cpu_peer; /* with pin */
+	struct bench_opts common;
+	double timeout; /* seconds the client waits for one answer */
 };
 
 static struct options opt = {
-        .rr_trips = 60000,
-        .rr_warmup = 2000,
-        .rr_rounds = 3,
+        .common = {.rr_trips = 60000,
+                   .rr_warmup = 2000,
+                   .rr_rounds = 3,
+                   .check_trips = 300,
+                   .check_warmup = 30,
+                   .check_rounds = 2},
         .timeout = 5,
 };
 
-static void die(const char *what, long err)
-{
-	fprintf(stderr, "proc_bench: %s: %s\n", what, strerror((int)-err));
-	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void pin_self(int cpu)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	int r = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	if (r)
-		die("pthread_setaffinity_np", -r);
-}
-
-/* Picks the first two CPUs we may run on and pins the main thread to the first. */
+/* With --pin, pins the client (the main thread) to the first of two CPUs (the responder
+ * takes the second). */
 static void setup_pinning(void)
 {
-	cpu_set_t set;
-	int n = 0, cpus[2] = {0, 0};
-	sched_getaffinity(0, sizeof(set), &set);
-	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
-		if (CPU_ISSET(c, &set))
-			cpus[n++] = c;
-	if (!opt.pin) {
+	int usable = pin_main(&opt.common);
+	if (!opt.common.pin)
 		fprintf(stderr,
 		        "proc_bench: not pinned (%d CPUs usable; the scheduler places client "
 		        "and responder)\n",
-		        CPU_COUNT(&set));
-		return;
-	}
-	if (n < 2)
-		cpus[1] = cpus[0];
-	opt.cpu_main = cpus[0];
-	opt.cpu_peer = cpus[1];
-	pin_self(opt.cpu_main);
-	fprintf(stderr, "proc_bench: --pin: client on cpu %d, responder on cpu %d\n", opt.cpu_main,
-	        opt.cpu_peer);
+		        usable);
+	else
+		fprintf(stderr, "proc_bench: --pin: client on cpu %d, responder on cpu %d\n",
+		        opt.common.cpu_main, opt.common.cpu_peer);
 }
 
 /* ---- the watchdog: a call that blocks despite SO_RCVTIMEO ends the program ---- */
@@ -230,8 +144,8 @@ static long responder_loop(struct run *r)
 static void *responder_thread(void *arg)
 {
 	struct run *r = arg;
-	if (opt.pin)
-		pin_self(opt.cpu_peer);
+	if (opt.common.pin)
+		pin_self(opt.common.cpu_peer);
 	atomic_store(&r->pl->peer_cpu, sched_getcpu());
 	pthread_barrier_wait(&r->start);
 	long e = responder_loop(r);
@@ -244,8 +158,8 @@ static void *responder_thread(void *arg)
 static void responder_process(struct run *r, const char *name)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (opt.pin)
-		pin_self(opt.cpu_peer);
+	if (opt.common.pin)
+		pin_self(opt.common.cpu_peer);
 	atomic_store(&r->pl->peer_cpu, sched_getcpu());
 	long e = responder_loop(r);
 	if (e < 0) {
@@ -366,7 +280,7 @@ static int rr_round(int s, uint64_t *samples, long trips, struct placement *pl, 
 	pthread_t th;
 	pid_t pid = -1;
 	watch_what = setups[s].name;
-	alarm((unsigned)(30 + 4 * opt.timeout + (double)(trips + opt.rr_warmup) / 1000));
+	alarm((unsigned)(30 + 4 * opt.timeout + (double)(trips + opt.common.rr_warmup) / 1000));
 	if (setups[s].proc) {
 		fflush(NULL);
 		pid = fork();
@@ -386,7 +300,7 @@ static int rr_round(int s, uint64_t *samples, long trips, struct placement *pl, 
 		pthread_barrier_wait(&r.start);
 	}
 	int ok = 1;
-	for (long i = 0; ok && i < opt.rr_warmup; i++)
+	for (long i = 0; ok && i < opt.common.rr_warmup; i++)
 		ok = rr_trip(s, b, sv[0], (char)i) != 0;
 	for (long i = 0; ok && i < trips; i++) {
 		samples[i] = rr_trip(s, b, sv[0], (char)(i * 7));
@@ -409,28 +323,11 @@ static int rr_round(int s, uint64_t *samples, long trips, struct placement *pl, 
 	return ret;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted @s, in µs. */
-static double percentile_us(const uint64_t *s, long n, double p)
-{
-	long k = (long)((p / 100.0) * (double)n + 0.999999) - 1;
-	if (k < 0)
-		k = 0;
-	if (k >= n)
-		k = n - 1;
-	return (double)s[k] / 1000.0;
-}
-
 /* Runs the setups in @use round by round; p50/p99 of each (NAN for one that failed). */
 static void bench_rr(const int use[NSETUP], double p50[NSETUP], double p99[NSETUP])
 {
-	long per = opt.rr_trips / opt.rr_rounds > 0 ? opt.rr_trips / opt.rr_rounds : 1;
-	long total = per * opt.rr_rounds;
+	long per = rr_per_round(&opt.common);
+	long total = per * opt.common.rr_rounds;
 	uint64_t *smp[NSETUP];
 	long same[NSETUP] = {0}, nsamples[NSETUP] = {0};
 	struct placement *pl =
@@ -438,23 +335,19 @@ static void bench_rr(const int use[NSETUP], double p50[NSETUP], double p99[NSETU
 	if (pl == MAP_FAILED)
 		die("mmap", -errno);
 	for (int s = 0; s < NSETUP; s++)
-		if (!(smp[s] = calloc((size_t)total, sizeof(uint64_t))))
-			die("calloc", -ENOMEM);
-	for (int round = 0; round < opt.rr_rounds; round++)
+		smp[s] = samples_alloc(total);
+	for (int round = 0; round < opt.common.rr_rounds; round++)
 		for (int s = 0; s < NSETUP; s++)
 			if (use[s] && !failure[s][0])
 				rr_round(s, smp[s] + round * per, per, pl, &same[s], &nsamples[s]);
 	for (int s = 0; s < NSETUP; s++) {
 		p50[s] = p99[s] = NAN;
 		if (use[s] && !failure[s][0]) {
-			qsort(smp[s], (size_t)total, sizeof(uint64_t), cmp_u64);
-			p50[s] = percentile_us(smp[s], total, 50);
-			p99[s] = percentile_us(smp[s], total, 99);
+			percentiles_us(smp[s], total, &p50[s], &p99[s]);
 			fprintf(stderr,
 			        "proc_bench: %s: p50 %.2f us, p99 %.2f us; client and responder "
 			        "on one CPU in %.0f%% of %ld samples\n",
-			        setups[s].name, p50[s], p99[s],
-			        nsamples[s] ? 100.0 * (double)same[s] / (double)nsamples[s] : 0.0,
+			        setups[s].name, p50[s], p99[s], percent(same[s], nsamples[s]),
 			        nsamples[s]);
 		}
 		free(smp[s]);
@@ -471,8 +364,7 @@ static const char *const metric_names[NMETRIC] = {"unix_rr_proc_p50", "unix_rr_p
 
 static void print_metric(int m, double u, double k)
 {
-	printf("%s usock=%.2f kernel=%.2f ratio=%.3f unit=us\n", metric_names[m], u, k, u / k);
-	fflush(stdout);
+	metric_line(metric_names[m], u, k, u / k, "us");
 }
 
 static void usage(FILE *f)
@@ -489,67 +381,22 @@ static void usage(FILE *f)
 	           "                   unless given) and exit status 1 if any setup fails\n");
 }
 
-static int metric_index(const char *name)
+/* --timeout. */
+static int own_option(const char *a, const char *v)
 {
-	for (int m = 0; m < NMETRIC; m++)
-		if (strcmp(name, metric_names[m]) == 0)
-			return m;
-	fprintf(stderr, "proc_bench: unknown metric %s\n", name);
-	usage(stderr);
-	exit(2);
+	if (strcmp(a, "--timeout") != 0)
+		return 0;
+	opt.timeout = atof(v);
+	return 1;
 }
 
 /* Parses argv into opt and @want; exits on a usage error. */
 static void parse_args(int argc, char **argv, int want[NMETRIC])
 {
-	int any = 0, rr = 0, warmup = 0, rounds = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int takes = 1;
-		if (strcmp(a, "--pin") == 0) {
-			opt.pin = 1;
-			takes = 0;
-		} else if (strcmp(a, "--check") == 0) {
-			opt.check = 1;
-			takes = 0;
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			usage(stdout);
-			exit(0);
-		} else if (a[0] != '-') {
-			want[metric_index(a)] = any = 1;
-			takes = 0;
-		} else if (!v) {
-			usage(stderr);
-			exit(2);
-		} else if (strcmp(a, "--rr") == 0) {
-			opt.rr_trips = atol(v);
-			rr = 1;
-		} else if (strcmp(a, "--warmup") == 0) {
-			opt.rr_warmup = atol(v);
-			warmup = 1;
-		} else if (strcmp(a, "--rounds") == 0) {
-			opt.rr_rounds = atoi(v);
-			rounds = 1;
-		} else if (strcmp(a, "--timeout") == 0) {
-			opt.timeout = atof(v);
-		} else {
-			usage(stderr);
-			exit(2);
-		}
-		i += takes;
-	}
-	if (opt.check) {
-		opt.rr_trips = rr ? opt.rr_trips : 300;
-		opt.rr_warmup = warmup ? opt.rr_warmup : 30;
-		opt.rr_rounds = rounds ? opt.rr_rounds : 2;
-	}
-	if (!any)
-		for (int m = 0; m < NMETRIC; m++)
-			want[m] = 1;
-	if (opt.rr_rounds < 1 || opt.rr_trips < 1 || opt.rr_warmup < 0 || opt.timeout <= 0) {
-		usage(stderr);
-		exit(2);
-	}
+	static const struct bench_cli cli = {metric_names, NMETRIC, usage, own_option};
+	parse_common(&cli, argc, argv, &opt.common, want);
+	if (opt.timeout <= 0)
+		usage_error(usage);
 }
 
 int main(int argc, char **argv)
@@ -602,5 +449,5 @@ int main(int argc, char **argv)
 		}
 	if (backends[BK_USOCK].st)
 		usock_stack_put(backends[BK_USOCK].st);
-	return opt.check && failed ? 1 : 0;
+	return opt.common.check && failed ? 1 : 0;
 }

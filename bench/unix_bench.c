@@ -16,130 +16,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "usock/usock.h"
 
+#include "bench_util.h"
+
 #define CHUNK_BYTES (64 * 1024)
 
-/* One socket implementation: the same calls, kernel or usock. Returns are -errno style. */
-struct backend {
-	const char *name;
-	int (*pair)(const struct backend *b, int sv[2]);
-	ssize_t (*rd)(int fd, void *buf, size_t len);
-	ssize_t (*wr)(int fd, const void *buf, size_t len);
-	void (*close)(int fd);
-	struct usock_stack *st; /* usock only */
-};
+const char bench_prog[] = "unix_bench";
 
-static int kernel_pair(const struct backend *b, int sv[2])
-{
-	return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ? -errno : 0;
-}
-
-static ssize_t kernel_read(int fd, void *buf, size_t len)
-{
-	ssize_t n = read(fd, buf, len);
-	return n < 0 ? -errno : n;
-}
-
-static ssize_t kernel_write(int fd, const void *buf, size_t len)
-{
-	ssize_t n = write(fd, buf, len);
-	return n < 0 ? -errno : n;
-}
-
-static void kernel_close(int fd)
-{
-	close(fd);
-}
-
-static int usock_pair(const struct backend *b, int sv[2])
-{
-	return usock_socketpair(b->st, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
-}
-
-static void usock_close_fd(int fd)
-{
-	usock_close(fd);
-}
-
-enum { BK_USOCK, BK_KERNEL, NBACKEND };
-
-static struct backend backends[NBACKEND] = {
-        [BK_USOCK] = {"usock", usock_pair, usock_read, usock_write, usock_close_fd, NULL},
-        [BK_KERNEL] = {"kernel", kernel_pair, kernel_read, kernel_write, kernel_close, NULL},
-};
-
+/* common.rr_trips: measured round trips per backend; common.check: verify stream contents
+ * (smoke test; slows the stream down). */
 struct options {
+	struct bench_opts common;
 	uint64_t stream_bytes; /* per stream run */
 	int stream_runs;       /* best of */
-	long rr_trips;         /* measured round trips per backend, over rr_rounds rounds */
-	long rr_warmup;        /* unmeasured round trips before each round */
-	int rr_rounds;
-	int pin;
-	int check; /* verify stream contents (smoke test; slows the stream down) */
 	int use[NBACKEND];
-	int cpu_main, cpu_peer; /* with pin */
 };
 
 static struct options opt = {
+        .common = {.rr_trips = 60000, .rr_warmup = 2000, .rr_rounds = 3},
         .stream_bytes = 2ull << 30,
         .stream_runs = 3,
-        .rr_trips = 60000,
-        .rr_warmup = 2000,
-        .rr_rounds = 3,
         .use = {1, 1},
 };
 
-static void die(const char *what, long err)
-{
-	fprintf(stderr, "unix_bench: %s: %s\n", what, strerror((int)-err));
-	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void pin_self(int cpu)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	int r = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	if (r)
-		die("pthread_setaffinity_np", -r);
-}
-
-/* Picks the first two CPUs we may run on and pins the main thread to the first. */
+/* With --pin, pins the main thread to the first of two CPUs (the peer takes the second). */
 static void setup_pinning(void)
 {
-	cpu_set_t set;
-	int n = 0, cpus[2] = {0, 0};
-	sched_getaffinity(0, sizeof(set), &set);
-	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
-		if (CPU_ISSET(c, &set))
-			cpus[n++] = c;
-	if (!opt.pin) {
+	int usable = pin_main(&opt.common);
+	if (!opt.common.pin)
 		fprintf(stderr,
 		        "unix_bench: threads not pinned (%d CPUs usable; the scheduler "
 		        "places them)\n",
-		        CPU_COUNT(&set));
-		return;
-	}
-	if (n < 2)
-		cpus[1] = cpus[0];
-	opt.cpu_main = cpus[0];
-	opt.cpu_peer = cpus[1];
-	pin_self(opt.cpu_main);
-	fprintf(stderr, "unix_bench: --pin: main thread on cpu %d, peer thread on cpu %d\n",
-	        opt.cpu_main, opt.cpu_peer);
+		        usable);
+	else
+		fprintf(stderr, "unix_bench: --pin: main thread on cpu %d, peer thread on cpu %d\n",
+		        opt.common.cpu_main, opt.common.cpu_peer);
 }
 
 /* Where the two threads ran: the peer publishes its CPU, the main thread compares. */
@@ -158,8 +71,7 @@ static void placement_sample(struct placement *pl)
 static void placement_report(const char *work, const char *bk, const struct placement *pl)
 {
 	fprintf(stderr, "unix_bench: %s %s: both threads on one CPU in %.0f%% of %ld samples\n",
-	        work, bk, pl->samples ? 100.0 * (double)pl->same / (double)pl->samples : 0.0,
-	        pl->samples);
+	        work, bk, percent(pl->same, pl->samples), pl->samples);
 }
 
 /* State shared by the main thread and its peer for one run. */
@@ -173,8 +85,8 @@ struct run {
 
 static void peer_enter(struct run *r)
 {
-	if (opt.pin)
-		pin_self(opt.cpu_peer);
+	if (opt.common.pin)
+		pin_self(opt.common.cpu_peer);
 	atomic_store(&r->pl.peer_cpu, sched_getcpu());
 	pthread_barrier_wait(&r->start);
 }
@@ -226,7 +138,7 @@ static void *stream_writer(void *arg)
 	peer_enter(r);
 	for (uint64_t done = 0; done < r->bytes;) {
 		size_t n = r->bytes - done < CHUNK_BYTES ? (size_t)(r->bytes - done) : CHUNK_BYTES;
-		if (opt.check)
+		if (opt.common.check)
 			pattern_fill(buf, n, done);
 		ssize_t w = r->b->wr(r->fd, buf, n); /* a short write resends the rest */
 		if (w <= 0)
@@ -263,7 +175,7 @@ static double stream_once(const struct backend *b, struct placement *pl)
 		ssize_t n = b->rd(sv[0], buf, sizeof(buf));
 		if (n <= 0)
 			die("stream read", n ? n : -EPIPE);
-		if (opt.check)
+		if (opt.common.check)
 			stream_verify(buf, (size_t)n, got);
 		got += (uint64_t)n;
 		placement_sample(&r.pl);
@@ -338,7 +250,7 @@ static void rr_round(const struct backend *b, uint64_t *samples, long trips, str
 	pthread_t th;
 	run_start(&r, b, sv, &th, rr_server);
 	pthread_barrier_wait(&r.start);
-	for (long i = 0; i < opt.rr_warmup; i++)
+	for (long i = 0; i < opt.common.rr_warmup; i++)
 		rr_trip(b, sv[0]);
 	for (long i = 0; i < trips; i++) {
 		samples[i] = rr_trip(b, sv[0]);
@@ -349,42 +261,22 @@ static void rr_round(const struct backend *b, uint64_t *samples, long trips, str
 	pl->samples += r.pl.samples;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted @s, in µs. */
-static double percentile_us(const uint64_t *s, long n, double p)
-{
-	long k = (long)((p / 100.0) * (double)n + 0.999999) - 1;
-	if (k < 0)
-		k = 0;
-	if (k >= n)
-		k = n - 1;
-	return (double)s[k] / 1000.0;
-}
-
 static void bench_rr(double p50[NBACKEND], double p99[NBACKEND])
 {
-	long per = opt.rr_trips / opt.rr_rounds > 0 ? opt.rr_trips / opt.rr_rounds : 1;
-	long total = per * opt.rr_rounds;
+	long per = rr_per_round(&opt.common);
+	long total = per * opt.common.rr_rounds;
 	uint64_t *s[NBACKEND];
 	struct placement pl[NBACKEND] = {0};
 	for (int i = 0; i < NBACKEND; i++)
-		if (!(s[i] = calloc((size_t)total, sizeof(uint64_t))))
-			die("calloc", -ENOMEM);
-	for (int round = 0; round < opt.rr_rounds; round++)
+		s[i] = samples_alloc(total);
+	for (int round = 0; round < opt.common.rr_rounds; round++)
 		for (int i = 0; i < NBACKEND; i++)
 			if (opt.use[i])
 				rr_round(&backends[i], s[i] + round * per, per, &pl[i]);
 	for (int i = 0; i < NBACKEND; i++) {
 		p50[i] = p99[i] = 0;
 		if (opt.use[i]) {
-			qsort(s[i], (size_t)total, sizeof(uint64_t), cmp_u64);
-			p50[i] = percentile_us(s[i], total, 50);
-			p99[i] = percentile_us(s[i], total, 99);
+			percentiles_us(s[i], total, &p50[i], &p99[i]);
 			placement_report("unix_rr", backends[i].name, &pl[i]);
 		}
 		free(s[i]);
@@ -401,9 +293,7 @@ static void print_metric(int m, const double v[NBACKEND])
 {
 	double u = v[BK_USOCK], k = v[BK_KERNEL];
 	double ratio = opt.use[BK_USOCK] && opt.use[BK_KERNEL] && k > 0 ? u / k : 0;
-	printf("%s usock=%.2f kernel=%.2f ratio=%.3f unit=%s\n", metric_names[m], u, k, ratio,
-	       metric_units[m]);
-	fflush(stdout);
+	metric_line(metric_names[m], u, k, ratio, metric_units[m]);
 }
 
 static void usage(FILE *f)
@@ -441,70 +331,32 @@ static uint64_t parse_size(const char *s)
 	return v;
 }
 
-static int metric_index(const char *name)
+/* --bytes, --runs and --only. */
+static int own_option(const char *a, const char *v)
 {
-	for (int m = 0; m < NMETRIC; m++)
-		if (strcmp(name, metric_names[m]) == 0)
-			return m;
-	fprintf(stderr, "unix_bench: unknown metric %s\n", name);
-	usage(stderr);
-	exit(2);
+	if (strcmp(a, "--bytes") == 0) {
+		opt.stream_bytes = parse_size(v);
+	} else if (strcmp(a, "--runs") == 0) {
+		opt.stream_runs = atoi(v);
+	} else if (strcmp(a, "--only") == 0) {
+		int u = strcmp(v, "usock") == 0;
+		if (!u && strcmp(v, "kernel") != 0)
+			return 0;
+		opt.use[BK_USOCK] = u;
+		opt.use[BK_KERNEL] = !u;
+	} else {
+		return 0;
+	}
+	return 1;
 }
 
 /* Parses argv into opt and @want; exits on a usage error. */
 static void parse_args(int argc, char **argv, int want[NMETRIC])
 {
-	int any = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		int takes = 1;
-		if (strcmp(a, "--pin") == 0) {
-			opt.pin = 1;
-			takes = 0;
-		} else if (strcmp(a, "--check") == 0) {
-			opt.check = 1;
-			takes = 0;
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			usage(stdout);
-			exit(0);
-		} else if (a[0] != '-') {
-			want[metric_index(a)] = any = 1;
-			takes = 0;
-		} else if (!v) {
-			usage(stderr);
-			exit(2);
-		} else if (strcmp(a, "--bytes") == 0) {
-			opt.stream_bytes = parse_size(v);
-		} else if (strcmp(a, "--runs") == 0) {
-			opt.stream_runs = atoi(v);
-		} else if (strcmp(a, "--rr") == 0) {
-			opt.rr_trips = atol(v);
-		} else if (strcmp(a, "--warmup") == 0) {
-			opt.rr_warmup = atol(v);
-		} else if (strcmp(a, "--rounds") == 0) {
-			opt.rr_rounds = atoi(v);
-		} else if (strcmp(a, "--only") == 0) {
-			int u = strcmp(v, "usock") == 0;
-			if (!u && strcmp(v, "kernel") != 0) {
-				usage(stderr);
-				exit(2);
-			}
-			opt.use[BK_USOCK] = u;
-			opt.use[BK_KERNEL] = !u;
-		} else {
-			usage(stderr);
-			exit(2);
-		}
-		i += takes;
-	}
-	if (!any)
-		for (int m = 0; m < NMETRIC; m++)
-			want[m] = 1;
-	if (opt.stream_runs < 1 || opt.rr_rounds < 1 || opt.rr_trips < 1 || opt.rr_warmup < 0 ||
-	    !opt.stream_bytes) {
-		usage(stderr);
-		exit(2);
-	}
+	static const struct bench_cli cli = {metric_names, NMETRIC, usage, own_option};
+	parse_common(&cli, argc, argv, &opt.common, want);
+	if (opt.stream_runs < 1 || !opt.stream_bytes)
+		usage_error(usage);
 }
 
 int main(int argc, char **argv)

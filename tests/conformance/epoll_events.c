@@ -191,19 +191,12 @@ struct later {
 	pid_t tid;
 };
 
-/* State letter of a thread from /proc/self/task/TID/stat ('S' while blocked in a call). */
+/* State letter of a thread of ours ('S' while blocked in a call). */
 static char thread_state(pid_t tid)
 {
-	char path[64], buf[512];
+	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
+	return conform_proc_state(path);
 }
 
 static void *later_main(void *p)

@@ -81,28 +81,24 @@ static inline void proc_reap_signaled(pid_t pid, int sig)
 /* Scheduler state of @pid ('R', 'S', 'Z'…) from /proc/<pid>/stat, 0 if unknown. */
 static inline char proc_state(pid_t pid)
 {
-	char path[64], buf[512];
+	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
+	return conform_proc_state(path);
+}
+
+/* Waits up to PROC_WAIT_MS until @pid is in @state ('S', 'Z'…); fails the case if it is not. */
+static inline void proc_wait_state(pid_t pid, char state)
+{
+	for (int i = 0; i < PROC_WAIT_MS && proc_state(pid) != state; i++)
+		usleep(1000);
+	CHECK_EQ(proc_state(pid), state);
 }
 
 /* Waits until @pid sleeps (state S), then 20 ms more: used after a handshake whose next
  * blocking call in @pid is the one the case wants it blocked in. */
 static inline void proc_wait_blocked(pid_t pid)
 {
-	int i;
-	for (i = 0; i < PROC_WAIT_MS && proc_state(pid) != 'S'; i++)
-		usleep(1000);
-	CHECK_EQ(proc_state(pid), 'S');
+	proc_wait_state(pid, 'S');
 	usleep(20 * 1000);
 }
 
@@ -198,6 +194,31 @@ static inline void proc_rcvtimeo(int fd, int ms)
 {
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+}
+
+/* Receives @want on @fd (which has SO_PASSCRED) within PROC_WAIT_MS, whole in one recvmsg;
+ * its first control message must be SCM_CREDENTIALS naming @pid. */
+static inline void proc_recv_cred(int fd, const char *want, pid_t pid)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} u;
+	char data[64];
+	size_t n = strlen(want);
+	memset(&u, 0, sizeof(u));
+	struct iovec v = {data, n};
+	struct msghdr m = {
+	        .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u)};
+	CHECK_EQ(proc_revents(fd, POLLIN, PROC_WAIT_MS) & POLLIN, POLLIN);
+	CHECK_EQ(recvmsg(fd, &m, 0), n);
+	CHECK_MEM(data, want, n);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	CHECK(c != NULL);
+	CHECK_EQ(c->cmsg_type, SCM_CREDENTIALS);
+	struct ucred cr;
+	memcpy(&cr, CMSG_DATA(c), sizeof(cr));
+	CHECK_EQ(cr.pid, pid);
 }
 
 /* ---- addresses ---- */
@@ -300,6 +321,40 @@ static inline const char *proc_arg_str(const char *args, const char *key, char *
 	memcpy(buf, v ? v : "", len);
 	buf[len] = 0;
 	return buf;
+}
+
+/* Descriptor lists "a,b,c" in a role's arguments: up to @max of them into @fds; returns how
+ * many ("" or an absent @key: none). */
+static inline int proc_arg_fds(const char *args, const char *key, int *fds, int max)
+{
+	char buf[256];
+	proc_arg_str(args, key, buf, sizeof(buf));
+	int n = 0;
+	for (char *p = buf; *p && n < max; p++) {
+		fds[n++] = (int)strtol(p, &p, 10);
+		if (!*p)
+			break;
+	}
+	return n;
+}
+
+/* In a helper: no descriptor listed under @key (at most 16) is open. */
+static inline void proc_helper_none_open(const char *args, const char *key)
+{
+	int fds[16];
+	int n = proc_arg_fds(args, key, fds, 16);
+	for (int i = 0; i < n; i++)
+		HCHECK_EQ(fcntl(fds[i], F_GETFD), -1);
+}
+
+/* In a helper: @fd, inherited through the exec, is open without close-on-exec and is a
+ * socket. */
+static inline void proc_helper_inherited_socket(int fd)
+{
+	HCHECK_EQ(fcntl(fd, F_GETFD), 0);
+	struct stat st;
+	HCHECK(fstat(fd, &st) == 0);
+	HCHECK(S_ISSOCK(st.st_mode));
 }
 
 /* In a helper: reads exactly @n bytes (poll first: the socket may be nonblocking). */

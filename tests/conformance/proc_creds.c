@@ -18,19 +18,7 @@ union ctl {
 
 static void send_fds(int s, const char *data, const int *fds, int n)
 {
-	union ctl u;
-	memset(&u, 0, sizeof(u));
-	struct iovec v = {(void *)data, strlen(data)};
-	struct msghdr m = {.msg_iov = &v,
-	                   .msg_iovlen = 1,
-	                   .msg_control = u.buf,
-	                   .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
-	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
-	CHECK_EQ(sendmsg(s, &m, 0), v.iov_len);
+	CHECK_EQ(conform_send_fds(s, data, strlen(data), fds, n, 0), strlen(data));
 }
 
 /* Receives @data with exactly @n descriptors in one SCM_RIGHTS message. */
@@ -201,16 +189,6 @@ CASE(rights_in_flight_outlive_sender)
 
 /* ---- SO_PEERCRED ---- */
 
-static struct ucred peercred(int fd)
-{
-	struct ucred c;
-	memset(&c, 0x55, sizeof(c));
-	socklen_t l = sizeof(c);
-	CHECK_OK(getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c, &l));
-	CHECK_EQ(l, sizeof(c));
-	return c;
-}
-
 static void check_cred(struct ucred c, pid_t pid)
 {
 	CHECK_EQ(c.pid, pid);
@@ -245,16 +223,16 @@ CASE(peercred_of_client_in_child)
 	if (pid == 0) {
 		close(l);
 		int c = connect_to(&a, alen);
-		check_cred(peercred(c), parent);
+		check_cred(conform_peercred(c), parent);
 		proc_await(go[0]);
 		_exit(0);
 	}
 	int s = proc_accept(l, NULL, NULL);
-	check_cred(peercred(s), pid);
+	check_cred(conform_peercred(s), pid);
 	proc_tell(go[1]);
 	proc_reap_exit(pid, 0);
 	/* A snapshot: it outlives the process. */
-	check_cred(peercred(s), pid);
+	check_cred(conform_peercred(s), pid);
 }
 
 CASE(peercred_of_socketpair_used_in_child)
@@ -266,16 +244,16 @@ CASE(peercred_of_socketpair_used_in_child)
 	pid_t pid = proc_fork();
 	if (pid == 0) {
 		close(sv[0]);
-		check_cred(peercred(sv[1]), parent);
+		check_cred(conform_peercred(sv[1]), parent);
 		CHECK_EQ(send(sv[1], "c", 1, 0), 1);
 		_exit(0);
 	}
 	close(sv[1]);
 	proc_reap_exit(pid, 0);
-	check_cred(peercred(sv[0]), parent);
+	check_cred(conform_peercred(sv[0]), parent);
 	char c;
 	CHECK_EQ(recv(sv[0], &c, 1, 0), 1);
-	check_cred(peercred(sv[0]), parent);
+	check_cred(conform_peercred(sv[0]), parent);
 }
 
 CASE(peercred_of_listener_in_child)
@@ -291,16 +269,16 @@ CASE(peercred_of_listener_in_child)
 		int l = listener(&a, alen);
 		proc_tell(ready[1]);
 		int s = proc_accept(l, NULL, NULL);
-		check_cred(peercred(s), parent);
+		check_cred(conform_peercred(s), parent);
 		proc_await(go[0]);
 		_exit(0);
 	}
 	proc_await(ready[0]);
 	int c = connect_to(&a, alen);
-	check_cred(peercred(c), pid);
+	check_cred(conform_peercred(c), pid);
 	proc_tell(go[1]);
 	proc_reap_exit(pid, 0);
-	check_cred(peercred(c), pid);
+	check_cred(conform_peercred(c), pid);
 }
 
 CASE(peercred_of_listener_is_whoever_called_listen)
@@ -320,20 +298,20 @@ CASE(peercred_of_listener_is_whoever_called_listen)
 	}
 	proc_reap_exit(pid, 0);
 	int c1 = connect_to(&a, alen);
-	check_cred(peercred(c1), pid);
+	check_cred(conform_peercred(c1), pid);
 	CHECK_OK(listen(l, 4));
 	int c2 = connect_to(&a, alen);
-	check_cred(peercred(c2), parent);
+	check_cred(conform_peercred(c2), parent);
 	pid_t acceptor = proc_fork();
 	if (acceptor == 0) {
 		int s1 = proc_accept(l, NULL, NULL);
-		check_cred(peercred(s1), parent);
+		check_cred(conform_peercred(s1), parent);
 		int s2 = proc_accept(l, NULL, NULL);
-		check_cred(peercred(s2), parent);
+		check_cred(conform_peercred(s2), parent);
 		_exit(0);
 	}
 	proc_reap_exit(acceptor, 0);
-	check_cred(peercred(c1), pid);
+	check_cred(conform_peercred(c1), pid);
 }
 
 /* ---- SCM_CREDENTIALS ---- */
@@ -404,25 +382,8 @@ CASE(passcred_explicit_credentials_from_child)
 	pid_t pid = proc_fork();
 	if (pid == 0) {
 		conform_drop_caps();
-		for (int i = 0; i < 2; i++) {
-			union ctl u;
-			memset(&u, 0, sizeof(u));
-			struct iovec v = {(void *)"own", 3};
-			struct msghdr m = {.msg_iov = &v,
-			                   .msg_iovlen = 1,
-			                   .msg_control = u.buf,
-			                   .msg_controllen = CMSG_SPACE(sizeof(struct ucred))};
-			struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_CREDENTIALS;
-			c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
-			struct ucred cr = {i ? parent : getpid(), getuid(), getgid()};
-			memcpy(CMSG_DATA(c), &cr, sizeof(cr));
-			if (i == 0)
-				CHECK_EQ(sendmsg(sv[0], &m, 0), 3);
-			else
-				CHECK_ERR(sendmsg(sv[0], &m, 0), EPERM);
-		}
+		CHECK_EQ(conform_send_creds(sv[0], "own", 3, getpid(), getuid(), getgid()), 3);
+		CHECK_ERR(conform_send_creds(sv[0], "own", 3, parent, getuid(), getgid()), EPERM);
 		_exit(0);
 	}
 	proc_reap_exit(pid, 0);

@@ -65,10 +65,7 @@ static void role_use_socket(const char *args)
 	proc_arg_str(args, "self", self, sizeof(self));
 	proc_arg_str(args, "peer", peer, sizeof(peer));
 	/* The same descriptor number, still a socket, the same socket. */
-	HCHECK_EQ(fcntl(fd, F_GETFD), 0);
-	struct stat st;
-	HCHECK(fstat(fd, &st) == 0);
-	HCHECK(S_ISSOCK(st.st_mode));
+	proc_helper_inherited_socket(fd);
 	HCHECK_EQ(h_sockopt(fd, SO_TYPE), type);
 	HCHECK_EQ(h_sockopt(fd, SO_DOMAIN), AF_UNIX);
 	HCHECK_EQ(h_sockopt(fd, SO_PASSCRED), 1);
@@ -89,26 +86,13 @@ static void role_use_socket(const char *args)
 	h_recv(fd, "bye");
 }
 
-/* Descriptor lists "a,b,c". */
-static int parse_fds(const char *args, const char *key, int *fds, int max)
-{
-	char buf[256];
-	proc_arg_str(args, key, buf, sizeof(buf));
-	int n = 0;
-	for (char *p = buf; *p && n < max; p++) {
-		fds[n++] = (int)strtol(p, &p, 10);
-		if (!*p)
-			break;
-	}
-	return n;
-}
-
 /* closed=a,b,... open=c,d: the first are gone (EBADF), the others are open sockets; says
  * "alive" on each open one, then waits for "bye" on the first. */
 static void role_cloexec(const char *args)
 {
 	int closed[16], open[16];
-	int nc = parse_fds(args, "closed", closed, 16), no = parse_fds(args, "open", open, 16);
+	int nc = proc_arg_fds(args, "closed", closed, 16);
+	int no = proc_arg_fds(args, "open", open, 16);
 	HCHECK(nc > 0 && no > 0);
 	for (int i = 0; i < nc; i++) {
 		errno = 0;
@@ -157,10 +141,7 @@ static void role_rights(const char *args)
 {
 	char path[108];
 	proc_arg_str(args, "path", path, sizeof(path));
-	int absent[16];
-	int na = parse_fds(args, "absent", absent, 16);
-	for (int i = 0; i < na; i++)
-		HCHECK_EQ(fcntl(absent[i], F_GETFD), -1);
+	proc_helper_none_open(args, "absent");
 	int c = socket(AF_UNIX, SOCK_STREAM, 0);
 	HCHECK(c >= 0);
 	struct sockaddr_un a;
@@ -191,18 +172,7 @@ static void role_rights(const char *args)
 	/* And one of ours the other way. */
 	int z[2];
 	HCHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, z) == 0);
-	memset(&u, 0, sizeof(u));
-	v = (struct iovec){(void *)"back", 4};
-	m = (struct msghdr){.msg_iov = &v,
-	                    .msg_iovlen = 1,
-	                    .msg_control = u.buf,
-	                    .msg_controllen = CMSG_SPACE(sizeof(int))};
-	cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &z[0], sizeof(int));
-	HCHECK_EQ(sendmsg(c, &m, 0), 4);
+	HCHECK_EQ(conform_send_fds(c, "back", 4, &z[0], 1, 0), 4);
 	HCHECK(close(z[0]) == 0);
 	HCHECK_EQ(send(z[1], "z-ok", 4, 0), 4);
 	h_recv(c, "done");
@@ -230,26 +200,6 @@ static void set_cloexec(int fd)
 static void passcred(int fd)
 {
 	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int){1}, sizeof(int)));
-}
-
-/* "from-exec" from the helper, with its credentials: its pid is the forked child's. */
-static void recv_from_exec(int fd, pid_t pid)
-{
-	union ctl u;
-	char data[16];
-	memset(&u, 0, sizeof(u));
-	struct iovec v = {data, 9};
-	struct msghdr m = {
-	        .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u)};
-	CHECK_EQ(proc_revents(fd, POLLIN, PROC_WAIT_MS) & POLLIN, POLLIN);
-	CHECK_EQ(recvmsg(fd, &m, 0), 9);
-	CHECK_MEM(data, "from-exec", 9);
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	CHECK(c != NULL);
-	CHECK_EQ(c->cmsg_type, SCM_CREDENTIALS);
-	struct ucred cr;
-	memcpy(&cr, CMSG_DATA(c), sizeof(cr));
-	CHECK_EQ(cr.pid, pid);
 }
 
 /* A socket the child creates after the fork and connects to our @type socket on a path,
@@ -295,7 +245,7 @@ static void exec_keeps_connected(int type, int nonblock)
 	}
 	passcred(conn);
 	proc_tell(go[1]);
-	recv_from_exec(conn, h.pid);
+	proc_recv_cred(conn, "from-exec", h.pid); /* its pid is the forked child's */
 	if (type == SOCK_DGRAM)
 		CHECK_EQ(sendto(l, "bye", 3, 0, (struct sockaddr *)&c, clen), 3);
 	else
@@ -339,7 +289,7 @@ CASE(exec_keeps_socketpair_inherited_through_fork)
 	         SOCK_STREAM, (int)getpid());
 	struct proc_helper h = proc_exec_helper("use_socket", args);
 	CHECK_OK(close(sv[1]));
-	recv_from_exec(sv[0], h.pid);
+	proc_recv_cred(sv[0], "from-exec", h.pid);
 	CHECK_EQ(send(sv[0], "bye", 3, MSG_NOSIGNAL), 3);
 	proc_helper_reap(h);
 	CHECK_POLL_MASK(sv[0], ALL_IN, EOF_SET);
@@ -375,23 +325,13 @@ CASE(exec_closes_cloexec_sockets)
 	/* MSG_CMSG_CLOEXEC: hh[1] passed through k and received close-on-exec. */
 	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, hh));
 	CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, k));
+	CHECK_EQ(conform_send_fds(k[0], "h", 1, &hh[1], 1, 0), 1);
+	CHECK_OK(close(hh[1]));
 	union ctl u;
 	memset(&u, 0, sizeof(u));
-	struct iovec v = {(void *)"h", 1};
-	struct msghdr m = {.msg_iov = &v,
-	                   .msg_iovlen = 1,
-	                   .msg_control = u.buf,
-	                   .msg_controllen = CMSG_SPACE(sizeof(int))};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &hh[1], sizeof(int));
-	CHECK_EQ(sendmsg(k[0], &m, 0), 1);
-	CHECK_OK(close(hh[1]));
 	char x;
-	v = (struct iovec){&x, 1};
-	m = (struct msghdr){
+	struct iovec v = {&x, 1};
+	struct msghdr m = {
 	        .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u)};
 	CHECK_EQ(recvmsg(k[1], &m, MSG_CMSG_CLOEXEC), 1);
 	int h1;
@@ -478,20 +418,8 @@ CASE(rights_to_unrelated_process)
 	socklen_t cl = sizeof(cr);
 	CHECK_OK(getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &cl));
 	CHECK_EQ(cr.pid, h.pid);
-	union ctl u;
-	memset(&u, 0, sizeof(u));
-	struct iovec v = {(void *)"fds", 3};
-	struct msghdr m = {.msg_iov = &v,
-	                   .msg_iovlen = 1,
-	                   .msg_control = u.buf,
-	                   .msg_controllen = CMSG_SPACE(2 * sizeof(int))};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(2 * sizeof(int));
 	int give[2] = {y[1], q[1]};
-	memcpy(CMSG_DATA(cm), give, sizeof(give));
-	CHECK_EQ(sendmsg(s, &m, 0), 3);
+	CHECK_EQ(conform_send_fds(s, "fds", 3, give, 2, 0), 3);
 	CHECK_OK(close(y[1]));
 	CHECK_OK(close(q[1]));
 	CHECK_EQ(send(s, "closed", 6, 0), 6);
@@ -502,14 +430,15 @@ CASE(rights_to_unrelated_process)
 	CHECK_MEM(buf, "sock-ok", 7);
 	CHECK_EQ(send(y[0], "reply", 5, 0), 5);
 	/* The helper's own socket end, sent back. */
+	union ctl u;
 	memset(&u, 0, sizeof(u));
-	v = (struct iovec){buf, 4};
-	m = (struct msghdr){
+	struct iovec v = {buf, 4};
+	struct msghdr m = {
 	        .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u)};
 	CHECK_EQ(proc_revents(s, POLLIN, PROC_WAIT_MS), POLLIN);
 	CHECK_EQ(recvmsg(s, &m, 0), 4);
 	CHECK_MEM(buf, "back", 4);
-	cm = CMSG_FIRSTHDR(&m);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 	CHECK(cm != NULL);
 	CHECK_EQ(cm->cmsg_type, SCM_RIGHTS);
 	CHECK_EQ(cm->cmsg_len, CMSG_LEN(sizeof(int)));

@@ -347,20 +347,38 @@ CASE(seqpacket_last_holder_exit_wakes_blocked_reader)
 	exit_without_close(0, SOCK_SEQPACKET);
 }
 
+/* Forks the last holder of sv[0] (it closes its sv[1]): it sends @hello on sv[0] unless
+ * that is NULL, says so on @ready, then blocks in a read of sv[0] until it is killed. */
+static pid_t fork_blocked_holder(const int sv[2], const char *hello, int ready)
+{
+	pid_t pid = proc_fork();
+	if (pid == 0) {
+		close(sv[1]);
+		if (hello)
+			CHECK_EQ(send(sv[0], hello, strlen(hello), 0), strlen(hello));
+		proc_tell(ready);
+		char c;
+		ssize_t n = read(sv[0], &c, 1);
+		_exit(n == 0 ? 3 : 4); /* never: killed in the read */
+	}
+	return pid;
+}
+
+/* In a child: once @victim and @parent both sleep, SIGKILLs @victim. */
+static void kill_when_blocked(pid_t victim, pid_t parent)
+{
+	proc_wait_blocked(victim);
+	proc_wait_blocked(parent);
+	CHECK_OK(kill(victim, SIGKILL));
+}
+
 CASE(sigkill_of_last_holder_then_read_gives_eof)
 {
 	/* The holder is itself blocked in a read of the socket when it is killed. */
 	int sv[2], ready[2];
 	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	CHECK_OK(pipe(ready));
-	pid_t pid = proc_fork();
-	if (pid == 0) {
-		close(sv[1]);
-		proc_tell(ready[1]);
-		char c;
-		ssize_t n = read(sv[0], &c, 1);
-		_exit(n == 0 ? 3 : 4); /* never: killed in the read */
-	}
+	pid_t pid = fork_blocked_holder(sv, NULL, ready[1]);
 	close(sv[0]);
 	proc_await(ready[0]);
 	proc_wait_blocked(pid);
@@ -381,23 +399,13 @@ static void killed_by_sibling(int type)
 	CHECK_OK(socketpair(AF_UNIX, type, 0, sv));
 	CHECK_OK(pipe(ready));
 	pid_t parent = getpid();
-	pid_t holder = proc_fork();
-	if (holder == 0) {
-		close(sv[1]);
-		CHECK_EQ(send(sv[0], "hold", 4, 0), 4);
-		proc_tell(ready[1]);
-		char c;
-		ssize_t n = read(sv[0], &c, 1);
-		_exit(n == 0 ? 3 : 4); /* never: killed in the read */
-	}
+	pid_t holder = fork_blocked_holder(sv, "hold", ready[1]);
 	close(sv[0]);
 	proc_await(ready[0]);
 	pid_t killer = proc_fork();
 	if (killer == 0) {
 		close(sv[1]);
-		proc_wait_blocked(holder);
-		proc_wait_blocked(parent);
-		CHECK_OK(kill(holder, SIGKILL));
+		kill_when_blocked(holder, parent);
 		_exit(0);
 	}
 	proc_rcvtimeo(sv[1], PROC_WAIT_MS);
@@ -421,6 +429,16 @@ CASE(seqpacket_holder_killed_by_sibling_wakes_blocked_reader)
 	killed_by_sibling(SOCK_SEQPACKET);
 }
 
+/* In a child: waits for EOF on @gone (the other child has exited, closing the write end),
+ * lets @ms more pass, and checks that @pid still sleeps. */
+static void still_blocked_after_exit(int gone, pid_t pid, int ms)
+{
+	char c;
+	CHECK_EQ(read(gone, &c, 1), 0);
+	usleep((useconds_t)ms * 1000);
+	CHECK_EQ(proc_state(pid), 'S');
+}
+
 CASE(hangup_only_after_last_of_two_holders)
 {
 	/* Two children hold the peer; the parent's poll() must not end when the first exits. */
@@ -440,11 +458,8 @@ CASE(hangup_only_after_last_of_two_holders)
 	pid_t b = proc_fork();
 	if (b == 0) {
 		close(sv[1]);
-		char c;
-		CHECK_EQ(read(first[0], &c, 1), 0);
 		/* a's copy is gone; the parent must still be waiting. */
-		usleep(100 * 1000);
-		CHECK_EQ(proc_state(parent), 'S');
+		still_blocked_after_exit(first[0], parent, 100);
 		proc_tell(said[1]);
 		_exit(0);
 	}
@@ -556,10 +571,7 @@ CASE(blocked_reader_unaffected_by_co_holder_exit)
 	pid_t b = proc_fork();
 	if (b == 0) {
 		close(sv[1]);
-		char c;
-		CHECK_EQ(read(gone[0], &c, 1), 0); /* a has exited */
-		usleep(50 * 1000);
-		CHECK_EQ(proc_state(parent), 'S');
+		still_blocked_after_exit(gone[0], parent, 50);
 		CHECK_EQ(send(sv[0], "late", 4, 0), 4);
 		_exit(0);
 	}
@@ -589,13 +601,8 @@ static void killed_co_reader(int type)
 	}
 	pid_t k = proc_fork();
 	if (k == 0) {
-		proc_wait_blocked(r);
-		proc_wait_blocked(parent);
-		CHECK_OK(kill(r, SIGKILL));
-		int i;
-		for (i = 0; i < PROC_WAIT_MS && proc_state(r) != 'Z'; i++)
-			usleep(1000);
-		CHECK_EQ(proc_state(r), 'Z');
+		kill_when_blocked(r, parent);
+		proc_wait_state(r, 'Z');
 		CHECK_EQ(send(sv[0], "late", 4, 0), 4);
 		_exit(0);
 	}

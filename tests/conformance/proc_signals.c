@@ -160,10 +160,7 @@ CASE(owner_and_async_flag_shared_by_fork)
 	proc_get(rep[0], &c, 1);
 	CHECK_EQ(c, '1');
 	/* A zombie owner is still reported; a reaped one is not (F_GETOWN gives 0). */
-	int i;
-	for (i = 0; i < PROC_WAIT_MS && proc_state(pid) != 'Z'; i++)
-		usleep(1000);
-	CHECK_EQ(proc_state(pid), 'Z');
+	proc_wait_state(pid, 'Z');
 	CHECK_EQ(fcntl(sv[1], F_GETOWN), pid);
 	proc_reap_exit(pid, 0);
 	CHECK_EQ(fcntl(sv[1], F_GETOWN), 0);

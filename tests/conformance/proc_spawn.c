@@ -18,18 +18,8 @@
 static void role_echo(const char *args)
 {
 	int fd = (int)proc_arg(args, "fd");
-	char list[256];
-	proc_arg_str(args, "closed", list, sizeof(list));
-	for (char *p = list; *p;) {
-		int c = (int)strtol(p, &p, 10);
-		HCHECK_EQ(fcntl(c, F_GETFD), -1);
-		if (*p == ',')
-			p++;
-	}
-	HCHECK_EQ(fcntl(fd, F_GETFD), 0);
-	struct stat st;
-	HCHECK(fstat(fd, &st) == 0);
-	HCHECK(S_ISSOCK(st.st_mode));
+	proc_helper_none_open(args, "closed");
+	proc_helper_inherited_socket(fd);
 	char b[4];
 	HGET(fd, b, 4);
 	HCHECK(memcmp(b, "ping", 4) == 0);
@@ -46,29 +36,6 @@ __attribute__((constructor)) static void run_role(void)
 }
 
 /* ---- the cases ---- */
-
-/* "pong" from the spawned program, with its credentials. */
-static void expect_pong(int fd, pid_t pid)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(struct ucred))];
-		struct cmsghdr align;
-	} u;
-	char data[8];
-	memset(&u, 0, sizeof(u));
-	struct iovec v = {data, 4};
-	struct msghdr m = {
-	        .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u)};
-	CHECK_EQ(proc_revents(fd, POLLIN, PROC_WAIT_MS) & POLLIN, POLLIN);
-	CHECK_EQ(recvmsg(fd, &m, 0), 4);
-	CHECK_MEM(data, "pong", 4);
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	CHECK(c != NULL);
-	CHECK_EQ(c->cmsg_type, SCM_CREDENTIALS);
-	struct ucred cr;
-	memcpy(&cr, CMSG_DATA(c), sizeof(cr));
-	CHECK_EQ(cr.pid, pid);
-}
 
 CASE(vfork_exec_inherits_socket)
 {
@@ -92,7 +59,7 @@ CASE(vfork_exec_inherits_socket)
 	close(w);
 	CHECK_OK(close(sv[1]));
 	CHECK_EQ(send(sv[0], "ping", 4, MSG_NOSIGNAL), 4);
-	expect_pong(sv[0], h.pid);
+	proc_recv_cred(sv[0], "pong", h.pid);
 	proc_helper_reap(h);
 	CHECK_POLL_MASK(sv[0], ALL_IN, EOF_SET);
 }
@@ -130,7 +97,7 @@ CASE(posix_spawn_inherits_socket)
 	         POLLIN | POLLHUP | POLLRDHUP);
 	CHECK_POLL_MASK(x[0], ALL_IN, EOF_SET);
 	CHECK_EQ(send(sv[0], "ping", 4, MSG_NOSIGNAL), 4);
-	expect_pong(sv[0], h.pid);
+	proc_recv_cred(sv[0], "pong", h.pid);
 	proc_helper_reap(h);
 	CHECK_POLL_MASK(sv[0], ALL_IN, EOF_SET);
 }

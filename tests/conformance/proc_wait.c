@@ -142,22 +142,44 @@ CASE(nonblocking_accept_with_poll_in_several_processes)
 
 /* ---- poll and epoll woken from another process ---- */
 
-CASE(poll_woken_by_write_in_child)
+enum { WAKE_WRITE, WAKE_CLOSE };
+
+/* Forks the process that wakes this one: it keeps only sv[1], waits until this process sleeps,
+ * then writes "wake" to sv[1] (WAKE_WRITE) or closes it (WAKE_CLOSE); it exits after that,
+ * or once told on @go if @go >= 0. */
+static pid_t fork_waker(const int sv[2], int how, int go)
 {
-	int sv[2];
-	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	pid_t parent = getpid();
 	pid_t pid = proc_fork();
 	if (pid == 0) {
 		close(sv[0]);
 		proc_wait_blocked(parent);
-		CHECK_EQ(send(sv[1], "wake", 4, 0), 4);
+		if (how == WAKE_CLOSE)
+			CHECK_OK(close(sv[1]));
+		else
+			CHECK_EQ(send(sv[1], "wake", 4, 0), 4);
+		if (go >= 0)
+			proc_await(go);
 		_exit(0);
 	}
-	CHECK_POLL_MASK(sv[0], POLLIN, 0);
-	struct pollfd p = {.fd = sv[0], .events = POLLIN | POLLRDHUP};
+	return pid;
+}
+
+/* A blocking poll() of @fd for POLLIN | POLLRDHUP (up to PROC_WAIT_MS) ends with @want. */
+static void poll_wakes_with(int fd, short want)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN | POLLRDHUP};
 	CHECK_EQ(poll(&p, 1, PROC_WAIT_MS), 1);
-	CHECK_EQ(p.revents, POLLIN);
+	CHECK_EQ(p.revents, want);
+}
+
+CASE(poll_woken_by_write_in_child)
+{
+	int sv[2];
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid_t pid = fork_waker(sv, WAKE_WRITE, -1);
+	CHECK_POLL_MASK(sv[0], POLLIN, 0);
+	poll_wakes_with(sv[0], POLLIN);
 	char b[8];
 	CHECK_EQ(recv(sv[0], b, sizeof(b), MSG_DONTWAIT), 4);
 	CHECK_MEM(b, "wake", 4);
@@ -170,21 +192,11 @@ CASE(poll_woken_by_close_in_child)
 	int sv[2], go[2];
 	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	CHECK_OK(pipe(go));
-	pid_t parent = getpid();
-	pid_t pid = proc_fork();
-	if (pid == 0) {
-		close(sv[0]);
-		proc_wait_blocked(parent);
-		CHECK_OK(close(sv[1]));
-		proc_await(go[0]);
-		_exit(0);
-	}
+	pid_t pid = fork_waker(sv, WAKE_CLOSE, go[0]);
 	close(sv[1]);
 	/* Our close was not the last. */
 	CHECK_POLL_MASK(sv[0], POLLIN | POLLOUT | POLLRDHUP, POLLOUT);
-	struct pollfd p = {.fd = sv[0], .events = POLLIN | POLLRDHUP};
-	CHECK_EQ(poll(&p, 1, PROC_WAIT_MS), 1);
-	CHECK_EQ(p.revents, POLLIN | POLLHUP | POLLRDHUP);
+	poll_wakes_with(sv[0], POLLIN | POLLHUP | POLLRDHUP);
 	/* The child is still alive (it waits for go): its close did it, not an exit. */
 	proc_tell(go[1]);
 	proc_reap_exit(pid, 0);
@@ -195,15 +207,7 @@ CASE(epoll_woken_by_write_in_child)
 	int sv[2], go[2];
 	CHECK_OK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
 	CHECK_OK(pipe(go));
-	pid_t parent = getpid();
-	pid_t pid = proc_fork();
-	if (pid == 0) {
-		close(sv[0]);
-		proc_wait_blocked(parent);
-		CHECK_EQ(send(sv[1], "wake", 4, 0), 4);
-		proc_await(go[0]);
-		_exit(0);
-	}
+	pid_t pid = fork_waker(sv, WAKE_WRITE, go[0]);
 	close(sv[1]);
 	int ep = (int)CHECK_OK(epoll_create1(EPOLL_CLOEXEC));
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u64 = 0x5eed};

@@ -40,21 +40,12 @@ static void sleep_ms(int ms)
 		;
 }
 
-/* State letter of a thread from /proc/self/task/TID/stat ('S' while blocked in a call). */
+/* State letter of a thread of ours ('S' while blocked in a call). */
 static char thread_state(pid_t tid)
 {
-	char path[64], buf[512];
+	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
+	return conform_proc_state(path);
 }
 
 /* Wait (bounded, ~2 s) until thread tid sleeps in a blocking call, then a little more. */

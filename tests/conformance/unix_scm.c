@@ -35,43 +35,6 @@ union ctl {
 	struct cmsghdr align;
 };
 
-/* sendmsg of @len data bytes with @n fds in one SCM_RIGHTS cmsg (none if n < 0). */
-static ssize_t send_fds(int s, const void *data, size_t len, const int *fds, int n, int flags)
-{
-	union ctl u;
-	memset(&u, 0, sizeof(u));
-	struct iovec v = {(void *)data, len};
-	struct msghdr m = {.msg_iov = &v, .msg_iovlen = 1};
-	if (n >= 0) {
-		m.msg_control = u.buf;
-		m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
-	}
-	return sendmsg(s, &m, flags);
-}
-
-static ssize_t send_creds(int s, const void *data, size_t len, pid_t pid, uid_t uid, gid_t gid)
-{
-	union ctl u;
-	memset(&u, 0, sizeof(u));
-	struct iovec v = {(void *)data, len};
-	struct msghdr m = {.msg_iov = &v,
-	                   .msg_iovlen = 1,
-	                   .msg_control = u.buf,
-	                   .msg_controllen = CMSG_SPACE(sizeof(struct ucred))};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_CREDENTIALS;
-	c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
-	struct ucred cr = {pid, uid, gid};
-	memcpy(CMSG_DATA(c), &cr, sizeof(cr));
-	return sendmsg(s, &m, 0);
-}
-
 /* A received message: data, flags and the parsed control messages. */
 struct rmsg {
 	ssize_t len;
@@ -147,16 +110,6 @@ static int revents(int fd, short events)
 	return p.revents;
 }
 
-static struct ucred peercred(int fd)
-{
-	struct ucred c;
-	memset(&c, 0x55, sizeof(c));
-	socklen_t l = sizeof(c);
-	CHECK_OK(getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c, &l));
-	CHECK_EQ(l, sizeof(c));
-	return c;
-}
-
 static void passcred(int fd)
 {
 	CHECK_OK(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int){1}, sizeof(int)));
@@ -169,7 +122,7 @@ CASE(rights_pipe)
 	int sv[2], p[2];
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	CHECK_OK(pipe(p));
-	CHECK_EQ(send_fds(sv[0], "F", 1, &p[1], 1, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "F", 1, &p[1], 1, 0), 1);
 	struct rmsg r;
 	recv_rmsg(sv[1], &r, sizeof(union ctl), 0);
 	CHECK_EQ(r.len, 1);
@@ -197,7 +150,7 @@ CASE(rights_pipe)
 	/* It is the same open file description: status flags are shared. */
 	int q[2];
 	CHECK_OK(pipe(q));
-	CHECK_EQ(send_fds(sv[1], "G", 1, &q[0], 1, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[1], "G", 1, &q[0], 1, 0), 1);
 	recv_rmsg(sv[0], &r, sizeof(union ctl), 0);
 	CHECK_EQ(r.nfds, 1);
 	CHECK_OK(fcntl(r.fds[0], F_SETFL, O_NONBLOCK));
@@ -210,7 +163,7 @@ CASE(rights_socket)
 	int sv[2], x[2];
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, x), 0);
-	CHECK_EQ(send_fds(sv[0], "S", 1, &x[0], 1, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "S", 1, &x[0], 1, 0), 1);
 	close(x[0]);
 	struct rmsg r;
 	recv_rmsg(sv[1], &r, sizeof(union ctl), 0);
@@ -234,7 +187,7 @@ CASE(rights_socket)
 	int l0 = (int)CHECK_OK(socket(AF_UNIX, SOCK_STREAM, 0));
 	CHECK_OK(bind(l0, (struct sockaddr *)&a, alen));
 	CHECK_OK(listen(l0, 1));
-	CHECK_EQ(send_fds(sv[0], "L", 1, &l0, 1, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "L", 1, &l0, 1, 0), 1);
 	close(l0);
 	recv_rmsg(sv[1], &r, sizeof(union ctl), 0);
 	CHECK_EQ(r.nfds, 1);
@@ -253,7 +206,7 @@ CASE(rights_many_fds)
 	int nul = (int)CHECK_OK(open("/dev/null", O_RDWR));
 	int fds[4] = {p[0], p[1], nul, p[1]};
 	int before = conform_count_fds();
-	CHECK_EQ(send_fds(sv[0], "M", 1, fds, 4, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "M", 1, fds, 4, 0), 1);
 	struct rmsg r;
 	recv_rmsg(sv[1], &r, sizeof(union ctl), 0);
 	CHECK_EQ(r.len, 1);
@@ -342,7 +295,7 @@ CASE(rights_ctrunc)
 	/* The pipe's write end travels only in flight: closing our copy leaves the
 	 * message as its last holder. */
 	int fds[3] = {nul, p[1], nul};
-	CHECK_EQ(send_fds(sv[0], "T", 1, fds, 3, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "T", 1, fds, 3, 0), 1);
 	close(p[1]);
 	CHECK_EQ(revents(p[0], POLLIN), 0);
 	int before = conform_count_fds();
@@ -362,7 +315,7 @@ CASE(rights_ctrunc)
 	char ch;
 	CHECK_EQ(read(p[0], &ch, 1), 0);
 	/* No control buffer at all: data arrives, fds are discarded, MSG_CTRUNC. */
-	CHECK_EQ(send_fds(sv[0], "N", 1, fds, 3, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "N", 1, fds, 3, 0), 1);
 	before = conform_count_fds();
 	recv_rmsg(sv[1], &r, 0, 0);
 	CHECK_EQ(r.len, 1);
@@ -371,13 +324,13 @@ CASE(rights_ctrunc)
 	CHECK_EQ(r.controllen, 0);
 	CHECK_EQ(conform_count_fds(), before);
 	/* Room for the header but no fd: nothing installed. */
-	CHECK_EQ(send_fds(sv[0], "H", 1, fds, 1, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "H", 1, fds, 1, 0), 1);
 	recv_rmsg(sv[1], &r, CMSG_LEN(0), 0);
 	CHECK_EQ(r.flags, MSG_CTRUNC);
 	CHECK_EQ(r.nfds, 0);
 	CHECK_EQ(conform_count_fds(), before);
 	/* CMSG_SPACE(sizeof(int)) has room for two of three (alignment padding counts). */
-	CHECK_EQ(send_fds(sv[0], "2", 1, fds, 3, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "2", 1, fds, 3, 0), 1);
 	recv_rmsg(sv[1], &r, CMSG_SPACE(sizeof(int)), 0);
 	CHECK_EQ(r.flags, MSG_CTRUNC);
 	CHECK_EQ(r.nfds, 2);
@@ -385,7 +338,7 @@ CASE(rights_ctrunc)
 	CHECK_EQ(r.controllen, CMSG_SPACE(2 * sizeof(int)));
 	CHECK_EQ(conform_count_fds(), before + 2);
 	/* Exactly enough room: no MSG_CTRUNC. */
-	CHECK_EQ(send_fds(sv[0], "3", 1, fds, 3, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "3", 1, fds, 3, 0), 1);
 	recv_rmsg(sv[1], &r, CMSG_LEN(3 * sizeof(int)), 0);
 	CHECK_EQ(r.flags, 0);
 	CHECK_EQ(r.nfds, 3);
@@ -400,13 +353,13 @@ CASE(rights_cloexec)
 	int nul = (int)CHECK_OK(open("/dev/null", O_RDONLY | O_CLOEXEC));
 	int fds[2] = {nul, nul};
 	/* FD_CLOEXEC is per descriptor: not carried over by default. */
-	CHECK_EQ(send_fds(sv[0], "a", 1, fds, 2, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "a", 1, fds, 2, 0), 1);
 	struct rmsg r;
 	recv_rmsg(sv[1], &r, sizeof(union ctl), 0);
 	CHECK_EQ(r.nfds, 2);
 	CHECK_EQ(fcntl(r.fds[0], F_GETFD), 0);
 	CHECK_EQ(fcntl(r.fds[1], F_GETFD), 0);
-	CHECK_EQ(send_fds(sv[0], "b", 1, fds, 2, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "b", 1, fds, 2, 0), 1);
 	recv_rmsg(sv[1], &r, sizeof(union ctl), MSG_CMSG_CLOEXEC);
 	CHECK_EQ(r.len, 1);
 	/* The kernel echoes MSG_CMSG_CLOEXEC back in msg_flags. */
@@ -449,13 +402,13 @@ CASE(rights_dgram_seqpacket)
 	/* Datagrams may carry fds without any data. */
 	int sv[2];
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
-	CHECK_EQ(send_fds(sv[0], "", 0, &nul, 1, 0), 0);
+	CHECK_EQ(conform_send_fds(sv[0], "", 0, &nul, 1, 0), 0);
 	recv_rmsg(sv[1], &r, sizeof(union ctl), 0);
 	CHECK_EQ(r.len, 0);
 	CHECK_EQ(r.nfds, 1);
 	CHECK(same_file(r.fds[0], nul));
 	/* A truncated datagram still delivers its fds. */
-	CHECK_EQ(send_fds(sv[0], "0123456789", 10, &nul, 1, 0), 10);
+	CHECK_EQ(conform_send_fds(sv[0], "0123456789", 10, &nul, 1, 0), 10);
 	{
 		static union ctl u2;
 		char small[3];
@@ -472,8 +425,8 @@ CASE(rights_dgram_seqpacket)
 	/* Seqpacket: fds with a record, and with an empty record. */
 	int sp[2];
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
-	CHECK_EQ(send_fds(sp[0], "rec", 3, &nul, 1, 0), 3);
-	CHECK_EQ(send_fds(sp[0], "", 0, &nul, 1, 0), 0);
+	CHECK_EQ(conform_send_fds(sp[0], "rec", 3, &nul, 1, 0), 3);
+	CHECK_EQ(conform_send_fds(sp[0], "", 0, &nul, 1, 0), 0);
 	CHECK_EQ(send(sp[0], "plain", 5, 0), 5);
 	recv_rmsg(sp[1], &r, sizeof(union ctl), 0);
 	CHECK_EQ(r.len, 3);
@@ -496,7 +449,7 @@ CASE(rights_stream_without_data)
 	int sv[2], p[2];
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	CHECK_OK(pipe(p));
-	CHECK_EQ(send_fds(sv[0], "", 0, &p[1], 1, 0), 0);
+	CHECK_EQ(conform_send_fds(sv[0], "", 0, &p[1], 1, 0), 0);
 	close(p[1]);
 	CHECK_EQ(revents(sv[1], POLLIN), 0);
 	/* The only other reference to the write end was dropped: EOF on the pipe. */
@@ -519,7 +472,7 @@ CASE(rights_stream_barrier)
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	int nul = (int)CHECK_OK(open("/dev/null", O_RDONLY));
 	CHECK_EQ(send(sv[0], "aaaa", 4, 0), 4);
-	CHECK_EQ(send_fds(sv[0], "b", 1, &nul, 1, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "b", 1, &nul, 1, 0), 1);
 	CHECK_EQ(send(sv[0], "cccc", 4, 0), 4);
 	struct rmsg r;
 	static union ctl u;
@@ -538,8 +491,8 @@ CASE(rights_stream_barrier)
 	CHECK_MEM(r.data, "cccc", 4);
 	CHECK_EQ(r.ncmsg, 0);
 	/* Two fd-carrying writes in a row are never merged. */
-	CHECK_EQ(send_fds(sv[0], "x", 1, &nul, 1, 0), 1);
-	CHECK_EQ(send_fds(sv[0], "yy", 2, (int[]){nul, nul}, 2, 0), 2);
+	CHECK_EQ(conform_send_fds(sv[0], "x", 1, &nul, 1, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "yy", 2, (int[]){nul, nul}, 2, 0), 2);
 	recv_rmsg(sv[1], &r, sizeof(union ctl), 0);
 	CHECK_EQ(r.len, 1);
 	CHECK_EQ(r.nfds, 1);
@@ -548,7 +501,7 @@ CASE(rights_stream_barrier)
 	CHECK_MEM(r.data, "yy", 2);
 	CHECK_EQ(r.nfds, 2);
 	/* A read shorter than the fd-carrying chunk gets the fds with its first part. */
-	CHECK_EQ(send_fds(sv[0], "12345", 5, &nul, 1, 0), 5);
+	CHECK_EQ(conform_send_fds(sv[0], "12345", 5, &nul, 1, 0), 5);
 	static union ctl u3;
 	char two[2];
 	struct iovec v3 = {two, sizeof(two)};
@@ -570,7 +523,7 @@ CASE(rights_peek)
 	int sv[2], p[2];
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
 	CHECK_OK(pipe(p));
-	CHECK_EQ(send_fds(sv[0], "P", 1, &p[1], 1, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "P", 1, &p[1], 1, 0), 1);
 	int before = conform_count_fds();
 	struct rmsg r;
 	recv_rmsg(sv[1], &r, sizeof(union ctl), MSG_PEEK);
@@ -595,18 +548,18 @@ CASE(rights_errors)
 	int nul = (int)CHECK_OK(open("/dev/null", O_RDONLY));
 	/* An invalid descriptor: EBADF. */
 	int bad = 999;
-	CHECK_ERR(send_fds(sv[0], "x", 1, &bad, 1, 0), EBADF);
-	CHECK_ERR(send_fds(sv[0], "x", 1, (int[]){nul, -1}, 2, 0), EBADF);
+	CHECK_ERR(conform_send_fds(sv[0], "x", 1, &bad, 1, 0), EBADF);
+	CHECK_ERR(conform_send_fds(sv[0], "x", 1, (int[]){nul, -1}, 2, 0), EBADF);
 	/* SCM_MAX_FD is 253: one more is EINVAL. */
 	int many[254];
 	for (int i = 0; i < 254; i++)
 		many[i] = nul;
-	CHECK_ERR(send_fds(sv[0], "x", 1, many, 254, 0), EINVAL);
+	CHECK_ERR(conform_send_fds(sv[0], "x", 1, many, 254, 0), EINVAL);
 	/* Nothing was queued by the failures. */
 	char ch;
 	CHECK_ERR(recv(sv[1], &ch, 1, MSG_DONTWAIT), EAGAIN);
 	int before = conform_count_fds();
-	CHECK_EQ(send_fds(sv[0], "x", 1, many, 253, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "x", 1, many, 253, 0), 1);
 	struct rmsg r;
 	recv_rmsg(sv[1], &r, sizeof(union ctl), 0);
 	CHECK_EQ(r.nfds, 253);
@@ -618,7 +571,7 @@ CASE(rights_errors)
 			ok = 0;
 	CHECK(ok);
 	/* An empty SCM_RIGHTS list is accepted and delivers nothing. */
-	CHECK_EQ(send_fds(sv[0], "e", 1, many, 0, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "e", 1, many, 0, 0), 1);
 	recv_rmsg(sv[1], &r, sizeof(union ctl), 0);
 	CHECK_EQ(r.len, 1);
 	CHECK_EQ(r.ncmsg, 0);
@@ -654,7 +607,7 @@ CASE(rights_in_flight_released)
 	int sv[2], p[2];
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	CHECK_OK(pipe(p));
-	CHECK_EQ(send_fds(sv[0], "f", 1, &p[1], 1, 0), 1);
+	CHECK_EQ(conform_send_fds(sv[0], "f", 1, &p[1], 1, 0), 1);
 	close(p[1]);
 	CHECK_EQ(revents(p[0], POLLIN), 0);
 	close(sv[1]);
@@ -665,7 +618,7 @@ CASE(rights_in_flight_released)
 	int d[2], q[2];
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, d), 0);
 	CHECK_OK(pipe(q));
-	CHECK_EQ(send_fds(d[0], "f", 1, &q[1], 1, 0), 1);
+	CHECK_EQ(conform_send_fds(d[0], "f", 1, &q[1], 1, 0), 1);
 	close(q[1]);
 	close(d[1]);
 	pf.fd = q[0];
@@ -765,14 +718,14 @@ CASE(creds_explicit)
 	passcred(sv[1]);
 	struct rmsg r;
 	/* Own credentials are always allowed. */
-	CHECK_EQ(send_creds(sv[0], "o", 1, getpid(), getuid(), getgid()), 1);
+	CHECK_EQ(conform_send_creds(sv[0], "o", 1, getpid(), getuid(), getgid()), 1);
 	recv_rmsg(sv[1], &r, sizeof(union ctl), 0);
 	CHECK_EQ(r.has_cred, 1);
 	CHECK_EQ(r.cred.pid, getpid());
 	CHECK_EQ(r.cred.uid, getuid());
 	CHECK_EQ(r.cred.gid, getgid());
 	/* With CAP_SYS_ADMIN/CAP_SETUID/CAP_SETGID (root), foreign values pass through. */
-	CHECK_EQ(send_creds(sv[0], "f", 1, getppid(), 1234, 4321), 1);
+	CHECK_EQ(conform_send_creds(sv[0], "f", 1, getppid(), 1234, 4321), 1);
 	recv_rmsg(sv[1], &r, sizeof(union ctl), 0);
 	CHECK_EQ(r.has_cred, 1);
 	CHECK_EQ(r.cred.pid, getppid());
@@ -784,11 +737,11 @@ CASE(creds_explicit)
 		_exit(0);
 	CHECK(dead > 0);
 	CHECK_EQ(waitpid(dead, NULL, 0), dead);
-	CHECK_ERR(send_creds(sv[0], "d", 1, dead, getuid(), getgid()), ESRCH);
+	CHECK_ERR(conform_send_creds(sv[0], "d", 1, dead, getuid(), getgid()), ESRCH);
 	/* Without a receiver that asked, explicit credentials are silently dropped. */
 	int t[2];
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_DGRAM, 0, t), 0);
-	CHECK_EQ(send_creds(t[0], "x", 1, getpid(), getuid(), getgid()), 1);
+	CHECK_EQ(conform_send_creds(t[0], "x", 1, getpid(), getuid(), getgid()), 1);
 	recv_rmsg(t[1], &r, sizeof(union ctl), 0);
 	CHECK_EQ(r.len, 1);
 	CHECK_EQ(r.ncmsg, 0);
@@ -804,14 +757,14 @@ CASE(creds_explicit_eperm)
 		_exit(0);
 	CHECK_EQ(waitpid(dead, NULL, 0), dead);
 	conform_drop_caps();
-	CHECK_ERR(send_creds(sv[0], "p", 1, getppid(), getuid(), getgid()), EPERM);
-	CHECK_ERR(send_creds(sv[0], "u", 1, getpid(), 1234, getgid()), EPERM);
-	CHECK_ERR(send_creds(sv[0], "g", 1, getpid(), getuid(), 4321), EPERM);
+	CHECK_ERR(conform_send_creds(sv[0], "p", 1, getppid(), getuid(), getgid()), EPERM);
+	CHECK_ERR(conform_send_creds(sv[0], "u", 1, getpid(), 1234, getgid()), EPERM);
+	CHECK_ERR(conform_send_creds(sv[0], "g", 1, getpid(), getuid(), 4321), EPERM);
 	/* The permission check comes before the pid lookup. */
-	CHECK_ERR(send_creds(sv[0], "d", 1, dead, getuid(), getgid()), EPERM);
+	CHECK_ERR(conform_send_creds(sv[0], "d", 1, dead, getuid(), getgid()), EPERM);
 	char ch;
 	CHECK_ERR(recv(sv[1], &ch, 1, MSG_DONTWAIT), EAGAIN);
-	CHECK_EQ(send_creds(sv[0], "o", 1, getpid(), getuid(), getgid()), 1);
+	CHECK_EQ(conform_send_creds(sv[0], "o", 1, getpid(), getuid(), getgid()), 1);
 	struct rmsg r;
 	recv_rmsg(sv[1], &r, sizeof(union ctl), 0);
 	CHECK_EQ(r.len, 1);
@@ -832,7 +785,7 @@ CASE(creds_stream_boundaries)
 	passcred(sv[1]);
 	CHECK_EQ(send(sv[0], "ab", 2, 0), 2);
 	CHECK_EQ(send(sv[0], "cd", 2, 0), 2);
-	CHECK_EQ(send_creds(sv[0], "ef", 2, getpid(), 1234, getgid()), 2);
+	CHECK_EQ(conform_send_creds(sv[0], "ef", 2, getpid(), 1234, getgid()), 2);
 	CHECK_EQ(send(sv[0], "gh", 2, 0), 2);
 	struct rmsg r;
 	recv_rmsg(sv[1], &r, sizeof(union ctl), 0);
@@ -863,7 +816,7 @@ CASE(creds_real_ids)
 	CHECK(getgid() != 4321);
 	int t[2];
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, t), 0);
-	struct ucred pc = peercred(t[0]);
+	struct ucred pc = conform_peercred(t[0]);
 	CHECK_EQ(pc.gid, 4321);
 	CHECK_EQ(pc.uid, geteuid());
 	CHECK_OK(setegid(getgid()));
@@ -878,7 +831,7 @@ CASE(peercred_socketpair)
 		int sv[2];
 		CHECK_EQ(socketpair(AF_UNIX, types[i], 0, sv), 0);
 		for (int j = 0; j < 2; j++) {
-			struct ucred c = peercred(sv[j]);
+			struct ucred c = conform_peercred(sv[j]);
 			CHECK_EQ(c.pid, getpid());
 			CHECK_EQ(c.uid, geteuid());
 			CHECK_EQ(c.gid, getegid());
@@ -901,12 +854,12 @@ CASE(peercred_unconnected)
 {
 	/* No peer: pid 0 and uid/gid (uid_t)-1, for every unconnected kind. */
 	int s = (int)CHECK_OK(socket(AF_UNIX, SOCK_STREAM, 0));
-	struct ucred c = peercred(s);
+	struct ucred c = conform_peercred(s);
 	CHECK_EQ(c.pid, 0);
 	CHECK_EQ(c.uid, (uid_t)-1);
 	CHECK_EQ(c.gid, (gid_t)-1);
 	int d = (int)CHECK_OK(socket(AF_UNIX, SOCK_DGRAM, 0));
-	c = peercred(d);
+	c = conform_peercred(d);
 	CHECK_EQ(c.pid, 0);
 	CHECK_EQ(c.uid, (uid_t)-1);
 	/* A dgram socket connected with connect() has no peer credentials either. */
@@ -915,7 +868,7 @@ CASE(peercred_unconnected)
 	int r = (int)CHECK_OK(socket(AF_UNIX, SOCK_DGRAM, 0));
 	CHECK_OK(bind(r, (struct sockaddr *)&a, alen));
 	CHECK_OK(connect(d, (struct sockaddr *)&a, alen));
-	c = peercred(d);
+	c = conform_peercred(d);
 	CHECK_EQ(c.pid, 0);
 	CHECK_EQ(c.gid, (gid_t)-1);
 	/* A listener reports its own credentials from listen() time. */
@@ -923,7 +876,7 @@ CASE(peercred_unconnected)
 	socklen_t lalen = abstract_addr(&la, "lst");
 	CHECK_OK(bind(s, (struct sockaddr *)&la, lalen));
 	CHECK_OK(listen(s, 1));
-	c = peercred(s);
+	c = conform_peercred(s);
 	CHECK_EQ(c.pid, getpid());
 	CHECK_EQ(c.uid, geteuid());
 	CHECK_EQ(c.gid, getegid());
@@ -945,16 +898,16 @@ CASE(peercred_snapshots)
 	CHECK_OK(setegid(5555));
 	int s = (int)CHECK_OK(accept(l, NULL, NULL));
 	CHECK_OK(setegid(g0));
-	struct ucred cc = peercred(c);
+	struct ucred cc = conform_peercred(c);
 	CHECK_EQ(cc.pid, getpid());
 	CHECK_EQ(cc.gid, g0);
-	struct ucred sc = peercred(s);
+	struct ucred sc = conform_peercred(s);
 	CHECK_EQ(sc.pid, getpid());
 	CHECK_EQ(sc.gid, 4321);
 	CHECK_EQ(sc.uid, geteuid());
 	/* Unchanged after the peer closes. */
 	close(c);
-	sc = peercred(s);
+	sc = conform_peercred(s);
 	CHECK_EQ(sc.gid, 4321);
 	CHECK_EQ(sc.pid, getpid());
 }
@@ -992,7 +945,7 @@ CASE(peercred_other_process)
 	CHECK(WIFEXITED(st));
 	CHECK_EQ(WEXITSTATUS(st), 0);
 	/* The snapshot outlives the child. */
-	struct ucred c = peercred(s);
+	struct ucred c = conform_peercred(s);
 	CHECK_EQ(c.pid, child);
 	CHECK_EQ(c.uid, geteuid());
 	/* SCM_CREDENTIALS from another process name that process. */

@@ -130,6 +130,76 @@ int conform_wait_signal(int sig, int ms, siginfo_t *si)
 	return sigtimedwait(&set, si, &ts);
 }
 
+char conform_proc_state(const char *path)
+{
+	char buf[512];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+struct ucred conform_peercred(int fd)
+{
+	struct ucred c;
+	memset(&c, 0x55, sizeof(c));
+	socklen_t l = sizeof(c);
+	CHECK_OK(getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c, &l));
+	CHECK_EQ(l, sizeof(c));
+	return c;
+}
+
+/* Control buffer, aligned for cmsghdr. */
+union conform_ctl {
+	char buf[CMSG_SPACE(sizeof(int) * CONFORM_MAX_FDS)];
+	struct cmsghdr align;
+};
+
+ssize_t conform_send_fds(int s, const void *data, size_t len, const int *fds, int n, int flags)
+{
+	union conform_ctl u;
+	memset(&u, 0, sizeof(u));
+	struct iovec v = {(void *)data, len};
+	struct msghdr m = {.msg_iov = &v, .msg_iovlen = 1};
+	if (n > CONFORM_MAX_FDS)
+		conform_fail(__FILE__, __LINE__, "conform_send_fds: %d fds, at most %d", n,
+		             CONFORM_MAX_FDS);
+	if (n >= 0) {
+		m.msg_control = u.buf;
+		m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
+	}
+	return sendmsg(s, &m, flags);
+}
+
+ssize_t conform_send_creds(int s, const void *data, size_t len, pid_t pid, uid_t uid, gid_t gid)
+{
+	union conform_ctl u;
+	memset(&u, 0, sizeof(u));
+	struct iovec v = {(void *)data, len};
+	struct msghdr m = {.msg_iov = &v,
+	                   .msg_iovlen = 1,
+	                   .msg_control = u.buf,
+	                   .msg_controllen = CMSG_SPACE(sizeof(struct ucred))};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_CREDENTIALS;
+	c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+	struct ucred cr = {pid, uid, gid};
+	memcpy(CMSG_DATA(c), &cr, sizeof(cr));
+	return sendmsg(s, &m, 0);
+}
+
 void conform_poll_mask_is(const char *file, int line, int fd, short events, short want)
 {
 	struct pollfd p = {.fd = fd, .events = events, .revents = (short)0x7fff};

@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 typedef void (*conform_fn)(void);
 void conform_register(const char *name, conform_fn fn, const char *file);
@@ -28,6 +30,17 @@ int conform_count_fds(void);
 void conform_block_signal(int sig);
 /* Waits up to @ms for the blocked @sig: its number with *@si filled, or -1. */
 int conform_wait_signal(int sig, int ms, siginfo_t *si);
+/* State letter ('R', 'S' while blocked in a call, 'Z'…) from the /proc stat file @path of a
+ * process or thread (/proc/<pid>/stat, /proc/self/task/<tid>/stat); 0 if unknown. */
+char conform_proc_state(const char *path);
+/* SO_PEERCRED of @fd (a CHECK). */
+struct ucred conform_peercred(int fd);
+/* sendmsg of @len data bytes with @n fds (at most CONFORM_MAX_FDS) in one SCM_RIGHTS cmsg
+ * (no control data if n < 0); returns sendmsg's result. */
+#define CONFORM_MAX_FDS 256
+ssize_t conform_send_fds(int s, const void *data, size_t len, const int *fds, int n, int flags);
+/* sendmsg of @len data bytes with one SCM_CREDENTIALS cmsg stating @pid, @uid and @gid. */
+ssize_t conform_send_creds(int s, const void *data, size_t len, pid_t pid, uid_t uid, gid_t gid);
 /* poll() of one fd with timeout 0: the return and the whole revents mask must match. */
 void conform_poll_mask_is(const char *file, int line, int fd, short events, short want);
 #define CHECK_POLL_MASK(fd, ev, want) conform_poll_mask_is(__FILE__, __LINE__, fd, ev, want)
