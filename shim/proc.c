@@ -131,17 +131,26 @@ static char **arglist(const char *arg0, va_list ap, char ***envp)
 	return argv;
 }
 
+/* Runs @exec (execve or execvpe) on @argv, freeing the list (the exec failed). */
+static int exec_list(int (*exec)(const char *, char *const[], char *const[]), const char *file,
+                     char **argv, char **envp)
+{
+	if (!argv)
+		return (int)ret_errno(-ENOMEM);
+	int r = exec(file, argv, envp);
+	int e = errno;
+	free(argv);
+	errno = e;
+	return r;
+}
+
 SHIM_EXPORT int execl(const char *path, const char *arg, ...)
 {
 	va_list ap;
 	va_start(ap, arg);
 	char **argv = arglist(arg, ap, NULL);
 	va_end(ap);
-	if (!argv)
-		return (int)ret_errno(-ENOMEM);
-	int r = execve(path, argv, environ);
-	free(argv);
-	return r;
+	return exec_list(execve, path, argv, environ);
 }
 
 SHIM_EXPORT int execlp(const char *file, const char *arg, ...)
@@ -150,11 +159,7 @@ SHIM_EXPORT int execlp(const char *file, const char *arg, ...)
 	va_start(ap, arg);
 	char **argv = arglist(arg, ap, NULL);
 	va_end(ap);
-	if (!argv)
-		return (int)ret_errno(-ENOMEM);
-	int r = execvpe(file, argv, environ);
-	free(argv);
-	return r;
+	return exec_list(execvpe, file, argv, environ);
 }
 
 SHIM_EXPORT int execle(const char *path, const char *arg, ...)
@@ -164,11 +169,7 @@ SHIM_EXPORT int execle(const char *path, const char *arg, ...)
 	va_start(ap, arg);
 	char **argv = arglist(arg, ap, &envp);
 	va_end(ap);
-	if (!argv)
-		return (int)ret_errno(-ENOMEM);
-	int r = execve(path, argv, envp);
-	free(argv);
-	return r;
+	return exec_list(execve, path, argv, envp);
 }
 
 /* ---- posix_spawn ---- */
@@ -290,32 +291,35 @@ static int exec_env_fa(struct exec_env *x, char *const envp[], const posix_spawn
 	return r;
 }
 
-/* posix_spawn(): the child execs with the record; it is this process's to take back only
- * if the spawn failed. */
-SHIM_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
-                            const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+typedef int spawn_fn(pid_t *, const char *, const posix_spawn_file_actions_t *,
+                     const posix_spawnattr_t *, char *const[], char *const[]);
+
+/* posix_spawn() and posix_spawnp(): the child execs with the record; it is this process's
+ * to take back only if the spawn failed. */
+static int spawn_with_host(spawn_fn *spawn, pid_t *pid, const char *file,
+                           const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+                           char *const argv[], char *const envp[])
 {
 	struct exec_env x;
 	if (!exec_env_fa(&x, envp, fa))
-		return NEXT(posix_spawn)(pid, path, fa, attr, argv, envp);
-	int r = NEXT(posix_spawn)(pid, path, fa, attr, argv, x.envp);
+		return spawn(pid, file, fa, attr, argv, envp);
+	int r = spawn(pid, file, fa, attr, argv, x.envp);
 	if (r != 0)
 		usock_host_exec_abort(x.entry + HOST_VAR_LEN + 1);
 	free(x.envp);
 	return r;
 }
 
+SHIM_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                            const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	return spawn_with_host(NEXT(posix_spawn), pid, path, fa, attr, argv, envp);
+}
+
 SHIM_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
                              const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	struct exec_env x;
-	if (!exec_env_fa(&x, envp, fa))
-		return NEXT(posix_spawnp)(pid, file, fa, attr, argv, envp);
-	int r = NEXT(posix_spawnp)(pid, file, fa, attr, argv, x.envp);
-	if (r != 0)
-		usock_host_exec_abort(x.entry + HOST_VAR_LEN + 1);
-	free(x.envp);
-	return r;
+	return spawn_with_host(NEXT(posix_spawnp), pid, file, fa, attr, argv, envp);
 }
 
 /* system() and popen() spawn "/bin/sh -c" with the process's own environment, inside libc:
