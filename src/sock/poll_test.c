@@ -360,9 +360,12 @@ static void test_epoll_blocking_and_nesting(void)
 	close(pf[1]);
 }
 
-int main(void)
+/* --shared: the stack in a shared host (bells are named sockets there). */
+int main(int argc, char **argv)
 {
-	int r = usock_stack_create(NULL, &st);
+	struct usock_stack_config cfg = {
+	        .flags = argc > 1 && !strcmp(argv[1], "--shared") ? USOCK_STACK_SHARED : 0};
+	int r = usock_stack_create(&cfg, &st);
 	if (r < 0) {
 		fprintf(stderr, "usock_stack_create: %s\n", strerror(-r));
 		return 1;

@@ -76,10 +76,13 @@ static void reader(void)
 	EXPECT(next[0] == PER_WRITER / 8 && next[1] == PER_WRITER / 8);
 }
 
-int main(void)
+/* --shared: the stack in a shared host (robust locks, the arena, bells), as under the shim. */
+int main(int argc, char **argv)
 {
 	struct usock_stack *st;
-	EXPECT(usock_stack_create(NULL, &st) == 0);
+	struct usock_stack_config cfg = {
+	        .flags = argc > 1 && !strcmp(argv[1], "--shared") ? USOCK_STACK_SHARED : 0};
+	EXPECT(usock_stack_create(&cfg, &st) == 0);
 	EXPECT(usock_socketpair(st, AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	pthread_t w0, w1, p;
 	EXPECT(pthread_create(&w0, NULL, writer, (void *)0) == 0);
