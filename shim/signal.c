@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "shim.h"
 
@@ -41,9 +42,10 @@ static int next_sigaction_errno(int sig, const struct sigaction *act, struct sig
 	return libc_sigaction()(sig, act, old) < 0 ? -errno : 0;
 }
 
+/* SIGSEGV, SIGBUS, and the signal usock relays siginfo with (SIGRTMAX). */
 static int is_fault_signal(int sig)
 {
-	return sig == SIGSEGV || sig == SIGBUS;
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGRTMAX;
 }
 
 SHIM_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
@@ -91,4 +93,60 @@ SHIM_EXPORT sighandler_t sysv_signal(int sig, sighandler_t h)
 	if (!is_fault_signal(sig))
 		return NEXT_SIG(next_sysv_signal)(sig, h);
 	return fault_signal(sig, h, SA_RESETHAND | SA_NODEFER);
+}
+
+/* ---- waiting for a signal ---- */
+
+/* A relay (usock_relay_count()) interrupted the wait: the signal it raised is pending now,
+ * so wait again for the time left, as Linux's own signal would have ended the wait. */
+SHIM_EXPORT int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *ts)
+{
+	static int (*next)(const sigset_t *, siginfo_t *, const struct timespec *);
+	if (!next)
+		next = (int (*)(const sigset_t *, siginfo_t *, const struct timespec *))dlsym(
+		        RTLD_NEXT, "sigtimedwait");
+	struct timespec left, *lp = NULL, end;
+	if (ts) {
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		end.tv_sec += ts->tv_sec;
+		end.tv_nsec += ts->tv_nsec;
+		if (end.tv_nsec >= 1000000000L) {
+			end.tv_sec++;
+			end.tv_nsec -= 1000000000L;
+		}
+		left = *ts;
+		lp = &left;
+	}
+	for (;;) {
+		unsigned before = usock_relay_count();
+		int r = next(set, info, lp);
+		if (r >= 0 || errno != EINTR || usock_relay_count() == before)
+			return r;
+		if (lp) {
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			long long ns = (end.tv_sec - now.tv_sec) * 1000000000LL +
+			               (end.tv_nsec - now.tv_nsec);
+			if (ns < 0)
+				ns = 0;
+			left.tv_sec = (time_t)(ns / 1000000000LL);
+			left.tv_nsec = (long)(ns % 1000000000LL);
+		}
+	}
+}
+
+SHIM_EXPORT int sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+	return sigtimedwait(set, info, NULL);
+}
+
+SHIM_EXPORT int sigwait(const sigset_t *set, int *sig)
+{
+	int r;
+	while ((r = sigtimedwait(set, NULL, NULL)) < 0 && errno == EINTR)
+		; /* sigwait() never fails with EINTR */
+	if (r < 0)
+		return errno;
+	*sig = r;
+	return 0;
 }

@@ -182,6 +182,11 @@ USOCK_API int usock_fault_sigaction(int sig, const struct sigaction *act, struct
 /* The same fault-safe copies for an embedder or the shim reading or writing a caller's
  * memory itself (poll sets before routing): 0, or -EFAULT where the kernel would say so. */
 USOCK_API int usock_copy_from_user(void *dst, const void *src, size_t n);
+/* SIGIO/SIGURG with siginfo reach another thread or process as a relay signal (SIGRTMAX)
+ * whose handler raises the real signal in the target thread. The handler interrupts a
+ * sigtimedwait() there, which Linux's own signal would have ended: this count of relays
+ * delivered in the calling thread lets the shim wait again. */
+USOCK_API unsigned usock_relay_count(void);
 USOCK_API int usock_copy_to_user(void *dst, const void *src, size_t n);
 
 #ifdef __cplusplus

@@ -22,6 +22,7 @@
 #include "file.h"
 #include "host.h"
 #include "sock.h"
+#include "uaccess.h"
 
 #define HOST_MAGIC   UINT64_C(0x75736f636b686f31) /* "usockho1" */
 #define HOST_RESERVE ((size_t)8 << 30)            /* address space per arena (not memory) */
@@ -284,6 +285,7 @@ static void owner_died(struct ulock *l)
 /* Shared from now on: futexes, lock recovery, and where lock journals may point. */
 static void go_shared(void)
 {
+	uaccess_init(); /* also the relay handler: another member may signal this one */
 	futex_go_shared();
 	ulock_owner_died = owner_died;
 	shm_arena_range(arena, &ulock_journal_lo, &ulock_journal_hi);

@@ -7,6 +7,7 @@
 
 #include "../base/sys.h"
 #include "sock.h"
+#include "uaccess.h"
 
 enum { SIGQ_MAX = 32 };
 
@@ -20,15 +21,20 @@ struct sig_req {
 static __thread struct sig_req sigq[SIGQ_MAX];
 static __thread int sigq_len;
 
-/* Sends one request; forged siginfo is only allowed towards ourselves, so a refusal
- * (EPERM) falls back to the plain signal. */
+/* Sends one request. The kernel lets a thread forge siginfo only for itself: any other
+ * target gets it through the relay (sigrelay.c), and one without usock's relay handler
+ * gets the plain signal. */
 static void sig_send(const struct sig_req *r)
 {
 	long e = -EPERM;
-	if (r->has_info)
+	if (r->has_info && r->tgid < 0)
+		e = sigrelay_send_group(-r->tgid, &r->si) == 0 ? 0 : -EPERM;
+	else if (r->has_info)
 		e = r->tid ? SYS4(SYS_rt_tgsigqueueinfo, r->tgid, r->tid, r->sig, &r->si)
 		           : SYS3(SYS_rt_sigqueueinfo, r->tgid, r->sig, &r->si);
-	if (e != -EPERM)
+	if (e == -EPERM && r->has_info && r->tgid > 0)
+		e = sigrelay_send(r->tgid, r->tid, &r->si);
+	if (e != -EPERM && e != -ESRCH)
 		return;
 	if (r->tid)
 		SYS3(SYS_tgkill, r->tgid, r->tid, r->sig);

@@ -74,11 +74,6 @@ static void owner_signal(const struct ufile *f, int sig, int reason)
 	if (o->pid == 0)
 		return;
 	pid_t self = (pid_t)SYS0(SYS_getpid);
-	if (o->type == F_OWNER_PGRP || (o->type != F_OWNER_TID && o->pid != self)) {
-		/* the kernel's siginfo cannot be forged for other processes */
-		sigq_send(o->type == F_OWNER_PGRP ? -o->pid : o->pid, 0, sig, NULL);
-		return;
-	}
 	siginfo_t si;
 	memset(&si, 0, sizeof(si));
 	si.si_signo = sig;
@@ -88,7 +83,12 @@ static void owner_signal(const struct ufile *f, int sig, int reason)
 		si.si_band = sigio_band(reason);
 		si.si_fd = f->sigio_fd;
 	}
-	sigq_send(self, o->type == F_OWNER_TID ? o->pid : 0, sig, &si);
+	if (o->type == F_OWNER_PGRP)
+		sigq_send(-o->pid, 0, sig, &si);
+	else if (o->type == F_OWNER_TID)
+		sigq_send(self, o->pid, sig, &si);
+	else
+		sigq_send(o->pid, 0, sig, &si);
 }
 
 /* send_sigio(): SIGIO, or the F_SETSIG signal with siginfo. */

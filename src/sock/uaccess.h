@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -86,6 +87,19 @@ static inline int copy_to_user(void *dst, const void *src, size_t n)
 /* Installs the fault handler once per process (the first stack or epoll instance does);
  * later calls cost one load. Until it runs, a fault in a copy kills the process. */
 void uaccess_init(void);
+
+/* Signals with siginfo that the kernel lets a thread forge only for itself (SIGIO, SIGURG
+ * to another thread or process) travel as this signal with the details in si_value, and
+ * the target's handler (installed with uaccess_init(), in front of the program's own use
+ * of the signal, as for SIGSEGV) raises the real one to itself (sigrelay.c). */
+#define USOCK_RELAY_SIG 64 /* SIGRTMAX */
+/* 1 if @si was a relay (then delivered), 0 if the signal is the program's. Async-signal-safe. */
+int sigrelay_deliver(const siginfo_t *si);
+/* Sends @si (signal @si->si_signo) to thread @tid of process @tgid (@tid 0: to the process)
+ * through the relay; 0, or -errno (-ESRCH: no usock handler there). */
+int sigrelay_send(pid_t tgid, pid_t tid, const siginfo_t *si);
+/* To every process of group @pgrp: relayed to usock's, plain to the others. */
+int sigrelay_send_group(pid_t pgrp, const siginfo_t *si);
 
 /* import_iovec(): copies the user array @uiov of @n entries (n <= UIO_MAXIOV, checked by
  * the caller) into @fast (UIO_FASTIOV entries) or an allocated array, checks each entry

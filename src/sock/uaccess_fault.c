@@ -116,9 +116,9 @@ struct ksigaction {
 };
 
 #define KSIG_BYTES 8
-#define NFAULTSIG  2 /* SIGSEGV, SIGBUS */
+#define NFAULTSIG  3 /* SIGSEGV, SIGBUS, and the relay signal (sigrelay.c) */
 
-static const int fault_sigs[NFAULTSIG] = {SIGSEGV, SIGBUS};
+static const int fault_sigs[NFAULTSIG] = {SIGSEGV, SIGBUS, USOCK_RELAY_SIG};
 
 /* The program's dispositions of the two signals while usock's handler stands in front.
  * Guarded by guard (taken with every signal blocked, so a handler on the same thread can
@@ -129,7 +129,7 @@ static atomic_int installed;
 
 static int sig_slot(int sig)
 {
-	return sig == SIGSEGV ? 0 : sig == SIGBUS ? 1 : -1;
+	return sig == SIGSEGV ? 0 : sig == SIGBUS ? 1 : sig == USOCK_RELAY_SIG ? 2 : -1;
 }
 
 static void guard_enter(uint64_t *saved)
@@ -218,6 +218,11 @@ fault_handler(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
 	uintptr_t pc = (uintptr_t)UC_PC(uc);
+	if (sig == USOCK_RELAY_SIG) {
+		if (!sigrelay_deliver(si))
+			fault_forward(sig, si, ctx); /* the program's own use of the signal */
+		return;
+	}
 	if (si->si_code > 0 && pc >= (uintptr_t)uaccess_copy_raw &&
 	    pc < (uintptr_t)uaccess_copy_fixup) {
 		UC_PC(uc) = (__typeof__(UC_PC(uc)))(uintptr_t)uaccess_copy_fixup;
