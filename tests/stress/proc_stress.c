@@ -1388,19 +1388,9 @@ static const char *mode_name(void)
 	return p && strstr(p, "usock") ? "usock" : "kernel";
 }
 
-int main(int argc, char **argv)
+/* The shared state, the ring of socketpairs between survivors and the listener. */
+static void setup_sockets(void)
 {
-	parse_args(argc, argv);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	signal(SIGPIPE, SIG_IGN);
-	struct sigaction sa = {.sa_handler = coord_alarm};
-	sigaction(SIGALRM, &sa, NULL);
-	alarm((unsigned)(opt.seconds + 8 * opt.stall + 30));
-	fprintf(stderr,
-	        "proc_stress: mode %s seed %" PRIu64 " seconds %g survivors %d victims %d%s%s\n",
-	        mode_name(), opt.seed, opt.seconds, opt.survivors, opt.victims,
-	        opt.inject ? " inject " : "", opt.inject ? inject_names[opt.inject] : "");
-
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		fail("mmap(): %s", strerror(errno));
@@ -1419,8 +1409,11 @@ int main(int argc, char **argv)
 	    bind(listen_fd, (struct sockaddr *)&listen_addr, sizeof(listen_addr)) < 0 ||
 	    listen(listen_fd, 128) < 0)
 		fail("the listener: %s", strerror(errno));
+}
 
-	uint64_t t0 = now_ns();
+/* Forks the survivors, and makes the pipe through which victims say they started. */
+static void start_survivors(uint64_t t0)
+{
 	for (int i = 0; i < opt.survivors; i++) {
 		atomic_store(&sh->surv[i].progress_ns, t0);
 		coord_op = "fork() of a survivor";
@@ -1437,7 +1430,46 @@ int main(int argc, char **argv)
 	start_rd = pp[0];
 	start_wr = pp[1];
 	set_nonblock(start_rd);
+}
 
+/* Marks the victims that reported their start on the pipe, with a random time to die. */
+static void note_started(uint64_t *seed)
+{
+	long serial;
+	while (read(start_rd, &serial, sizeof(serial)) == sizeof(serial)) {
+		uint64_t now = now_ns();
+		for (int i = 0; i < opt.victims; i++)
+			if (vict[i].pid > 0 && vict[i].serial == serial) {
+				vict[i].started = 1;
+				vict[i].kill_ns = now + rnd(seed, KILL_MAX_US + 1) * 1000u;
+			}
+	}
+}
+
+/* Kills the victims whose time came; returns when the next one is due. */
+static uint64_t kill_due(uint64_t now, uint64_t stall_ns)
+{
+	uint64_t wake = now + 50000000u;
+	for (int i = 0; i < opt.victims; i++) {
+		struct victim *v = &vict[i];
+		if (v->started && now >= v->kill_ns) {
+			kill_victim(v);
+			wake = now;
+		} else if (v->started && v->kill_ns < wake) {
+			wake = v->kill_ns;
+		} else if (!v->started && now - v->fork_ns > stall_ns) {
+			fail("HANG: victim #%ld did not start within %.0f s of fork(): "
+			     "stuck right after fork, a lock left held by a killed "
+			     "process?",
+			     v->serial, opt.stall);
+		}
+	}
+	return wake;
+}
+
+/* The run: victims are forked, started and killed until the time is up. */
+static void run_victims(uint64_t t0)
+{
 	uint64_t seed = opt.seed ^ 0xc00dull, t_end = t0 + (uint64_t)(opt.seconds * 1e9);
 	uint64_t stall_ns = (uint64_t)(opt.stall * 1e9), next_report = t0 + 1000000000u;
 	for (;;) {
@@ -1447,23 +1479,9 @@ int main(int argc, char **argv)
 		for (int i = 0; i < opt.victims; i++)
 			if (vict[i].pid <= 0)
 				fork_victim(&vict[i], &seed);
-		now = now_ns();
-		uint64_t wake = now + 50000000u;
-		for (int i = 0; i < opt.victims; i++) {
-			struct victim *v = &vict[i];
-			if (v->started && now >= v->kill_ns) {
-				kill_victim(v);
-				wake = now;
-			} else if (v->started && v->kill_ns < wake) {
-				wake = v->kill_ns;
-			} else if (!v->started && now - v->fork_ns > stall_ns) {
-				fail("HANG: victim #%ld did not start within %.0f s of fork(): "
-				     "stuck right after fork, a lock left held by a killed "
-				     "process?",
-				     v->serial, opt.stall);
-			}
-		}
+		uint64_t wake = kill_due(now_ns(), stall_ns);
 		check_survivors(0);
+		now = now_ns();
 		if (opt.verbose && now >= next_report) {
 			fprintf(stderr,
 			        "proc_stress: %.0f s: %" PRIu64 " kills, %" PRIu64
@@ -1472,26 +1490,20 @@ int main(int argc, char **argv)
 			        atomic_load(&sh->surv[0].received));
 			next_report += 1000000000u;
 		}
-		now = now_ns();
 		if (wake > t_end)
 			wake = t_end;
 		struct timespec ts = {0, wake > now ? (long)(wake - now) : 0};
 		struct pollfd p = {start_rd, POLLIN, 0};
 		coord_op = "ppoll() of the start pipe";
-		if (ppoll(&p, 1, &ts, NULL) > 0) {
-			long serial;
-			while (read(start_rd, &serial, sizeof(serial)) == sizeof(serial)) {
-				now = now_ns();
-				for (int i = 0; i < opt.victims; i++)
-					if (vict[i].pid > 0 && vict[i].serial == serial) {
-						vict[i].started = 1;
-						vict[i].kill_ns =
-						        now + rnd(&seed, KILL_MAX_US + 1) * 1000u;
-					}
-			}
-		}
+		if (ppoll(&p, 1, &ts, NULL) > 0)
+			note_started(&seed);
 	}
-	/* The end of the run: the last victims go, then the survivors drain and finish. */
+}
+
+/* The end of the run: the last victims go, the survivors drain and finish, then every
+ * check and the summary line. */
+static void finish(void)
+{
 	for (int i = 0; i < opt.victims; i++)
 		if (vict[i].pid > 0)
 			kill_victim(&vict[i]);
@@ -1524,5 +1536,25 @@ int main(int argc, char **argv)
 	       " victim_conns_eof=%" PRIu64 " released_checks=%" PRIu64 "\n",
 	       mode_name(), opt.seed, opt.seconds, kills, kills_unstarted,
 	       atomic_load(&sh->victim_ops), records, atomic_load(&acc->victim_eofs), eof_checks);
+}
+
+int main(int argc, char **argv)
+{
+	parse_args(argc, argv);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = {.sa_handler = coord_alarm};
+	sigaction(SIGALRM, &sa, NULL);
+	alarm((unsigned)(opt.seconds + 8 * opt.stall + 30));
+	fprintf(stderr,
+	        "proc_stress: mode %s seed %" PRIu64 " seconds %g survivors %d victims %d%s%s\n",
+	        mode_name(), opt.seed, opt.seconds, opt.survivors, opt.victims,
+	        opt.inject ? " inject " : "", opt.inject ? inject_names[opt.inject] : "");
+
+	setup_sockets();
+	uint64_t t0 = now_ns();
+	start_survivors(t0);
+	run_victims(t0);
+	finish();
 	return 0;
 }
