@@ -129,9 +129,9 @@ void *host_zalloc(struct host *h, size_t n)
 
 void host_free(struct host *h, void *p)
 {
-	if (h->shared) {
+	if (h->shared)
 		shm_free(arena, p);
-	} else
+	else
 		free(p);
 }
 
@@ -147,7 +147,6 @@ static int slot_take(struct host *h, pid_t pid)
 		if (h->procs[i] == 0) {
 			h->procs[i] = pid;
 			h->nprocs++;
-			h->ever = 1;
 			return i;
 		}
 	}
@@ -223,6 +222,7 @@ void host_journal_hold(struct host *h, struct ufile *f, int slot, int delta)
 	if (!h->shared)
 		return;
 	h->hj.slot = slot;
+	h->hj.pid = self_pid();
 	h->hj.delta = delta;
 	h->hj.refs = atomic_load_explicit(&f->refs, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
@@ -254,7 +254,7 @@ static void hold_replay(struct host *h)
 	if (atomic_load(&f->refs) == h->hj.refs) {
 		atomic_fetch_add(&f->refs, h->hj.delta);
 		if (atomic_load(&f->refs) == 0)
-			f->releaser = s >= 0 ? h->procs[s] : 0;
+			f->releaser = h->hj.pid; /* the dead one: its reaper releases the file */
 	}
 	h->hj.f = NULL;
 }

@@ -37,7 +37,6 @@ struct host {
 	struct stack *stack;       /* (H) the shim's stack, made by the first socket */
 	pid_t procs[HOST_MAXPROC]; /* (H) members by slot; 0: free */
 	int nprocs;                /* (H) slots in use */
-	int ever;                  /* (H) a member has registered (the watcher's start) */
 	pid_t watcher;             /* (H) */
 	pid_t depot;               /* the depot process (depot.c), once it serves; or 0 */
 	unsigned long reaped;      /* (H) members whose references were dropped after death */
@@ -45,6 +44,7 @@ struct host {
 	struct {                   /* (H) the reference change in progress (host_journal_hold) */
 		struct ufile *f;
 		int slot;  /* whose holder bit, or -1 */
+		pid_t pid; /* the process making the change */
 		int delta; /* +1 or -1 */
 		long refs; /* f->refs before it */
 	} hj;
