@@ -25,7 +25,7 @@ static socklen_t bell_name(const struct bell *b, struct sockaddr_un *a)
 
 int bell_open(struct bell *b)
 {
-	*b = (struct bell){.fd = -1};
+	*b = (struct bell){.fd = -1, .efd = -1};
 	if (!host_shared()) {
 		long fd = fd_move_high(SYS2(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK));
 		b->fd = (int)fd;
@@ -57,6 +57,19 @@ void bell_close(const struct bell *b)
 {
 	if (b->fd >= 0)
 		fd_internal_close(b->fd);
+	if (b->efd >= 0)
+		fd_internal_close(b->efd);
+}
+
+int bell_add_local(struct bell *b)
+{
+	if (!b->sock)
+		return 0;
+	long fd = fd_move_high(SYS2(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK));
+	if (fd < 0)
+		return (int)fd;
+	b->efd = (int)fd;
+	return 0;
 }
 
 static int sender_fd(void)
@@ -76,6 +89,17 @@ static int sender_fd(void)
 	return (int)fd;
 }
 
+int bell_ring_from(const struct bell *b, int local)
+{
+	uint64_t one = 1;
+	if (local && b->efd >= 0) {
+		SYS3(SYS_write, b->efd, &one, sizeof(one));
+		return BELL_RUNG_LOCAL;
+	}
+	bell_ring(b);
+	return BELL_RUNG_FD;
+}
+
 void bell_ring(const struct bell *b)
 {
 	if (!b->sock) {
@@ -89,6 +113,16 @@ void bell_ring(const struct bell *b)
 	int s = sender_fd();
 	if (s >= 0) /* a full queue (EAGAIN) is a bell already rung */
 		SYS6(SYS_sendto, s, &c, 1, MSG_DONTWAIT, &a, len);
+}
+
+void bell_drain_rung(const struct bell *b, int rung)
+{
+	if ((rung & BELL_RUNG_LOCAL) && b->efd >= 0) {
+		uint64_t v;
+		SYS3(SYS_read, b->efd, &v, sizeof(v));
+	}
+	if (rung & BELL_RUNG_FD)
+		bell_drain(b);
 }
 
 void bell_drain(const struct bell *b)

@@ -51,9 +51,11 @@ struct epoll {
 	struct host *host;       /* (I) its memory */
 	struct ulock mtx;        /* ctl, collection, refresh, release; before any stack lock */
 	struct ulock lock;       /* ready list and eventfd state; taken under stack locks */
-	struct bell bell;        /* (I) in the kernel set with EP_EFD_DATA; each holding
-	                          * process has its fd (fork), a waker in any process rings it */
-	int armed;               /* (L) the bell was rung and not drained */
+	struct bell bell;        /* (I) in the kernel set with EP_EFD_DATA (its socket and its
+	                          * eventfd); each holding process has its fds (fork), a waker
+	                          * in any process rings it */
+	int armed;               /* (L) BELL_RUNG_* bits rung and not drained */
+	struct ufile *file;      /* (I) its file: whether this process holds it (ep_local) */
 	struct list items;       /* (M) socket items */
 	struct list nests;       /* (M) nested usock epoll files */
 	struct list ready;       /* (L) */
@@ -82,19 +84,29 @@ static void list_splice_head(struct list *to, struct list *from)
 	list_init(from);
 }
 
+/* 1 if this process holds @ep's file, so has the bell's eventfd (epoll_forget_local closes
+ * it under ep->lock after the holder bit goes). ep->lock held. */
+static int ep_local(const struct epoll *ep)
+{
+	struct ufile *f = ep->file;
+	int s = host_slot(ep->host);
+	return f && s >= 0 && (f->holders[s / 64] >> (s % 64) & 1);
+}
+
 /* Makes the eventfd readable while the ready list is non-empty; with @drain, also
  * unreadable while it is empty. ep->lock held; draining also needs ep->mtx, so that no
  * collector has items out on its private list. Callbacks only ever arm. */
 static void ep_sync(struct epoll *ep, int drain)
 {
 	int want = !list_is_empty(&ep->ready);
-	if (want == ep->armed || (!want && !drain))
+	if (want == (ep->armed != 0) || (!want && !drain))
 		return;
-	if (want)
-		bell_ring(&ep->bell);
-	else
-		bell_drain(&ep->bell);
-	ep->armed = want;
+	if (want) {
+		ep->armed = bell_ring_from(&ep->bell, ep_local(ep));
+	} else {
+		bell_drain_rung(&ep->bell, ep->armed);
+		ep->armed = 0;
+	}
 }
 
 static void epi_queue(struct epoll *ep, struct epitem *it)
@@ -422,19 +434,19 @@ static int ep_kernel_wait(int epfd, struct epoll_event *evs, int max, const stru
 {
 	long r = sys_epoll_pwait2(epfd, evs, max, ts, mask);
 	struct epoll_event ev;
+	long k = 0; /* the bell's fds (one or two) are taken out, the rest moved up */
 	for (long i = 0; i < r; i++) {
 		if (copy_from_user(&ev, &evs[i], sizeof(ev)) < 0)
 			return -EFAULT; /* unmapped since the kernel wrote it */
-		if (ev.data.u64 != EP_EFD_DATA)
+		if (ev.data.u64 == EP_EFD_DATA) {
+			*woke = 1;
 			continue;
-		for (long j = i + 1; j < r; j++)
-			if (copy_from_user(&ev, &evs[j], sizeof(ev)) < 0 ||
-			    copy_to_user(&evs[j - 1], &ev, sizeof(ev)) < 0)
-				return -EFAULT;
-		*woke = 1;
-		return (int)(r - 1);
+		}
+		if (k != i && copy_to_user(&evs[k], &ev, sizeof(ev)) < 0)
+			return -EFAULT;
+		k++;
 	}
-	return (int)r;
+	return (int)(r < 0 ? r : k);
 }
 
 static void ep_refresh_nests(struct epoll *ep)
@@ -543,12 +555,15 @@ static int ep_setup(int kfd, struct ufile **out)
 	}
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EP_EFD_DATA};
 	r = SYS4(SYS_epoll_ctl, kfd, EPOLL_CTL_ADD, ep->bell.fd, &ev);
+	if (r == 0 && (r = bell_add_local(&ep->bell)) == 0 && ep->bell.efd >= 0)
+		r = SYS4(SYS_epoll_ctl, kfd, EPOLL_CTL_ADD, ep->bell.efd, &ev);
 	struct ufile *f = r == 0 ? file_new_epoll(ep) : NULL;
 	if (!f) {
 		bell_close(&ep->bell);
 		host_free(ep->host, ep);
 		return r < 0 ? (int)r : -ENOMEM;
 	}
+	ep->file = f;
 	*out = f;
 	return 0;
 }
@@ -603,5 +618,7 @@ void epoll_release(struct epoll *ep)
 
 void epoll_forget_local(struct epoll *ep)
 {
-	bell_close(&ep->bell); /* this process's copy; the others keep theirs */
+	ulock_lock(&ep->lock); /* no ring of this process is writing the eventfd */
+	bell_close(&ep->bell); /* this process's copies; the others keep theirs */
+	ulock_unlock(&ep->lock);
 }
