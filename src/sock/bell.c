@@ -100,19 +100,21 @@ int bell_ring_from(const struct bell *b, int local)
 	return BELL_RUNG_FD;
 }
 
-void bell_ring(const struct bell *b)
+int bell_ring(const struct bell *b)
 {
 	if (!b->sock) {
 		uint64_t one = 1;
 		SYS3(SYS_write, b->fd, &one, sizeof(one));
-		return;
+		return 0;
 	}
 	struct sockaddr_un a;
 	socklen_t len = bell_name(b, &a);
 	char c = 0;
 	int s = sender_fd();
-	if (s >= 0) /* a full queue (EAGAIN) is a bell already rung */
-		SYS6(SYS_sendto, s, &c, 1, MSG_DONTWAIT, &a, len);
+	if (s < 0)
+		return 0;
+	long r = SYS6(SYS_sendto, s, &c, 1, MSG_DONTWAIT, &a, len);
+	return r == -ECONNREFUSED ? -ECONNREFUSED : 0; /* EAGAIN: a bell already rung */
 }
 
 void bell_drain_rung(const struct bell *b, int rung)

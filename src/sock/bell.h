@@ -26,8 +26,9 @@ int bell_open(struct bell *b);
 void bell_close(const struct bell *b);
 /* Adds the eventfd beside a socket bell (a no-op for an eventfd bell). 0 or -errno. */
 int bell_add_local(struct bell *b);
-/* Makes the bell's fd readable; callable from any process of the host, any lock held. */
-void bell_ring(const struct bell *b);
+/* Makes the bell's fd readable; callable from any process of the host, any lock held.
+ * Returns 0, or -ECONNREFUSED when the bell is gone (its process died). */
+int bell_ring(const struct bell *b);
 /* The same where the caller knows whether its process has the bell's fds (@local): then
  * the eventfd is written. Returns BELL_RUNG_*. */
 int bell_ring_from(const struct bell *b, int local);

@@ -37,8 +37,10 @@
 /* One blocking wait; the wait entries of its sockets share it. Wakers may run in another
  * process: this and the entries live in the host's memory when it is shared. */
 struct pwait {
-	_Atomic int fired; /* an entry woke: the bell was rung (once per wait) */
-	struct bell bell;  /* the waiting thread's */
+	_Atomic int fired;  /* an entry woke: the bell was rung (once per wait) */
+	_Atomic int linked; /* entries registered on wait queues */
+	_Atomic int dead;   /* the bell is gone: its process died while it waited */
+	struct bell bell;   /* the waiting thread's */
 };
 
 struct pwe {
@@ -121,15 +123,32 @@ static const struct bell *thread_bell(void)
 }
 
 /* Called under the waker's stack lock, in any process: marks the wait, rings once. */
+/* A process killed in poll() leaves its entries on other processes' sockets: the first
+ * waker that finds its bell gone unlinks them one by one, the last frees the block. */
+static void pwe_drop_dead(struct pwe *w)
+{
+	struct pwait *pw = w->pw;
+	waitq_remove(&w->we);
+	if (atomic_fetch_sub_explicit(&pw->linked, 1, memory_order_acq_rel) == 1)
+		host_free(host_shared(), container_of(pw, struct pwblock, pw));
+}
+
 static void pent_wake(struct wait_entry *we, uint32_t events)
 {
 	struct pwe *w = container_of(we, struct pwe, we);
+	struct pwait *pw = w->pw;
+	if (atomic_load_explicit(&pw->dead, memory_order_acquire)) {
+		pwe_drop_dead(w);
+		return;
+	}
 	if (events && events != WAITQ_REPLAY && !(events & w->interest))
 		return;
-	struct pwait *pw = w->pw;
 	if (atomic_exchange_explicit(&pw->fired, 1, memory_order_acq_rel) && events != WAITQ_REPLAY)
 		return;
-	bell_ring(&pw->bell);
+	if (bell_ring(&pw->bell) == -ECONNREFUSED && pw->bell.sock) {
+		atomic_store_explicit(&pw->dead, 1, memory_order_release);
+		pwe_drop_dead(w);
+	}
 }
 
 /* ---- the generic wait over a set ---- */
@@ -164,6 +183,7 @@ static int pset_scan(struct pset *ps, struct pwblock *blk)
 		if (blk) {
 			e->w = &blk->w[k++];
 			*e->w = (struct pwe){.pw = &blk->pw, .interest = e->interest};
+			atomic_fetch_add_explicit(&blk->pw.linked, 1, memory_order_relaxed);
 			waitq_add(&sk->wq, &e->w->we, pent_wake);
 		}
 		e->mask = sk_ops(sk)->poll(sk);
