@@ -3,6 +3,9 @@
  * system call that sends it returns, and a handler that calls into usock (a SIGIO handler
  * that reads, say) would deadlock on the lock we still hold. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/sys.h"
@@ -21,11 +24,38 @@ struct sig_req {
 static __thread struct sig_req sigq[SIGQ_MAX];
 static __thread int sigq_len;
 
+/* The process of thread @tid (F_OWNER_TID may name a thread of another process), from
+ * /proc/TID/status; 0 if it is gone. */
+static pid_t tgid_of(pid_t tid)
+{
+	char path[48], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	long fd = SYS4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	long n = SYS3(SYS_read, fd, buf, sizeof(buf) - 1);
+	SYS1(SYS_close, fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	const char *t = strstr(buf, "\nTgid:");
+	return t ? (pid_t)strtol(t + 6, NULL, 10) : 0;
+}
+
 /* Sends one request. The kernel lets a thread forge siginfo only for itself: any other
  * target gets it through the relay (sigrelay.c), and one without usock's relay handler
  * gets the plain signal. */
-static void sig_send(const struct sig_req *r)
+static void sig_send(const struct sig_req *in)
 {
+	struct sig_req tmp, *r = (struct sig_req *)in;
+	if (in->has_info && in->tid && in->tgid > 0 &&
+	    SYS3(SYS_tgkill, in->tgid, in->tid, 0) == -ESRCH) {
+		tmp = *in; /* a thread of another process */
+		tmp.tgid = tgid_of(in->tid);
+		if (!tmp.tgid)
+			return;
+		r = &tmp;
+	}
 	long e = -EPERM;
 	if (r->has_info && r->tgid < 0)
 		e = sigrelay_send_group(-r->tgid, &r->si) == 0 ? 0 : -EPERM;

@@ -3,6 +3,8 @@
  * socket, or every member of an owner process group, and no one else; a write in another
  * process triggers the owner's signal; the owner and O_ASYNC are state of the open file that
  * fork shares. Only setsig_siginfo_to_other_process looks at the siginfo contents. */
+#include <pthread.h>
+
 #include "proc.h"
 
 #define SIGRT1 (SIGRTMIN + 1)
@@ -202,6 +204,60 @@ CASE(setsig_siginfo_to_other_process)
 	CHECK_EQ(si.si_signo, sig);
 	CHECK_EQ(si.si_code, POLL_IN);
 	CHECK_EQ(si.si_fd, d);
+	CHECK_EQ(si.si_band, POLLIN | POLLRDNORM);
+	CHECK(!pending(sig));
+}
+
+struct tid_waiter {
+	int sig, ready_fd, rep_fd;
+};
+
+static void *tid_waiter_main(void *p)
+{
+	struct tid_waiter *w = p;
+	pid_t tid = gettid();
+	proc_put(w->ready_fd, &tid, sizeof(tid));
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	conform_wait_signal(w->sig, PROC_WAIT_MS, &si);
+	proc_put(w->rep_fd, &si, sizeof(si));
+	return NULL;
+}
+
+CASE(setown_ex_tid_in_other_process)
+{
+	/* F_OWNER_TID may name a thread of another process: the signal, with its siginfo,
+	 * goes to that thread (here not its process's main thread). */
+	int sig = SIGRT1;
+	conform_block_signal(sig);
+	int ready[2], rep[2];
+	CHECK_OK(pipe(ready));
+	CHECK_OK(pipe(rep));
+	pid_t pid = proc_fork();
+	if (pid == 0) {
+		struct tid_waiter w = {sig, ready[1], rep[1]};
+		pthread_t th;
+		CHECK_EQ(pthread_create(&th, NULL, tid_waiter_main, &w), 0);
+		CHECK_EQ(pthread_join(th, NULL), 0);
+		CHECK(!pending(sig)); /* nothing for the main thread or the process */
+		_exit(0);
+	}
+	pid_t tid;
+	proc_get(ready[0], &tid, sizeof(tid));
+	CHECK(tid != pid);
+	int sv[2];
+	CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	struct f_owner_ex ox = {F_OWNER_TID, tid};
+	CHECK_OK(fcntl(sv[1], F_SETOWN_EX, &ox));
+	CHECK_OK(fcntl(sv[1], F_SETSIG, sig));
+	make_async(sv[1]);
+	CHECK_EQ(send(sv[0], "t", 1, 0), 1);
+	siginfo_t si;
+	proc_get(rep[0], &si, sizeof(si));
+	proc_reap_exit(pid, 0);
+	CHECK_EQ(si.si_signo, sig);
+	CHECK_EQ(si.si_code, POLL_IN);
+	CHECK_EQ(si.si_fd, sv[1]);
 	CHECK_EQ(si.si_band, POLLIN | POLLRDNORM);
 	CHECK(!pending(sig));
 }
