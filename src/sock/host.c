@@ -322,13 +322,29 @@ static long host_file_open(const char *name)
 }
 
 /* 1 if some member of @h is alive (a host left by processes that all died is rebuilt). */
+/* 1 if @pid runs: not gone, and not a zombie not yet reaped (its pidfd is then readable). */
+static int pid_running(pid_t pid)
+{
+	if (pid <= 0)
+		return 0;
+	long fd = SYS2(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return fd != -ESRCH;
+	struct pollfd p = {(int)fd, POLLIN, 0};
+	struct timespec zero = {0, 0};
+	long r = SYS5(SYS_ppoll, &p, 1, &zero, 0, 0);
+	SYS1(SYS_close, fd);
+	return r == 0;
+}
+
 static int host_alive(struct host *h)
 {
+	pid_t me = self_pid();
 	ulock_lock(&h->lock);
 	int alive = 0;
 	for (int i = 0; i < HOST_MAXPROC && !alive; i++)
-		alive = h->procs[i] > 0 && SYS2(SYS_kill, h->procs[i], 0) == 0;
-	int watcher = h->watcher && SYS2(SYS_kill, h->watcher, 0) == 0;
+		alive = h->procs[i] > 0 && h->procs[i] != me && pid_running(h->procs[i]);
+	int watcher = pid_running(h->watcher);
 	ulock_unlock(&h->lock);
 	return alive && watcher;
 }
@@ -350,10 +366,10 @@ int host_create_shared(const char *name)
 	if (r == 0 && sb.st_size > 0) {
 		r = host_attach((int)fd);
 		if (r == 0 && !host_alive(shared_host)) { /* left over from a crashed host */
-			SYS2(SYS_ftruncate, fd, 0);
-			shm_arena_detach(arena);
+			shm_arena_detach(arena); /* before the file shrinks under the mapping */
 			arena = NULL;
 			shared_host = NULL;
+			SYS2(SYS_ftruncate, fd, 0);
 			r = 1;
 		}
 	} else if (r == 0) {
