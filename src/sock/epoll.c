@@ -601,7 +601,7 @@ void epoll_file_release(struct ufile *f)
 	ulock_unlock(&epoll_lock);
 }
 
-void epoll_release(struct epoll *ep)
+void epoll_release(struct epoll *ep, int close_fds)
 {
 	ulock_lock(&epoll_lock);
 	ulock_lock(&ep->mtx);
@@ -612,7 +612,8 @@ void epoll_release(struct epoll *ep)
 		epi_remove(ep, container_of(pos, struct epitem, ep_node));
 	ulock_unlock(&ep->mtx);
 	ulock_unlock(&epoll_lock);
-	bell_close(&ep->bell);
+	if (close_fds) /* a reaper's fds of these numbers are others */
+		bell_close(&ep->bell);
 	host_free(ep->host, ep);
 }
 

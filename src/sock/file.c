@@ -92,7 +92,7 @@ void file_release(struct ufile *f)
 	if (f->kind == UFILE_EPOLL) {
 		if (f->stage == 0) { /* freed inside: not done again */
 			f->stage = 1;
-			epoll_release(f->ep);
+			epoll_release(f->ep, f->releaser_has_fds || !f->host->shared);
 			f->stage = 2;
 		}
 	} else if (f->stage < 2) { /* the socket lives until stage 2 is written */
@@ -126,6 +126,7 @@ static int ref_drop_hlocked(struct ufile *f)
 	if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1)
 		return 0;
 	f->releaser = self_pid();
+	f->releaser_has_fds = 0;
 	return 1;
 }
 
@@ -149,6 +150,7 @@ static int hold_change(struct ufile *f, long delta)
 	} else {
 		f->holders[s / 64] &= ~bit;
 		last = ref_drop_hlocked(f);
+		f->releaser_has_fds = last; /* this process held it to the end */
 	}
 	host_journal_done(h);
 	ulock_unlock(&h->lock);

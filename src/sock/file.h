@@ -59,6 +59,8 @@ struct ufile {
 	int sigio_fd;                 /* (S) an fd of this file, reported in si_fd */
 	struct ufile *defer_next;     /* on this thread's deferred-release list */
 	pid_t releaser;               /* (H) the process releasing it after its last reference */
+	int releaser_has_fds;         /* (H) ... which held it, so has its kernel fds (an epoll
+	                               * instance's bell); a reaper or a receiver does not */
 	int stage;                    /* (S) release: 0 not begun, 1 under way, 2 done */
 };
 
@@ -131,8 +133,9 @@ int file_lock(struct ufile *f, int cmd, unsigned long arg);
 
 /* Hook run when the last reference of an epoll-registered file goes (epoll.c). */
 void epoll_file_release(struct ufile *f);
-/* Releases an epoll instance (epoll.c). */
-void epoll_release(struct epoll *ep);
+/* Releases an epoll instance (epoll.c), closing its kernel fds if @close_fds (they are the
+ * calling process's: it held the instance). */
+void epoll_release(struct epoll *ep, int close_fds);
 /* This process dropped its last hold of @ep, which others still hold: closes the kernel fds
  * of it that only this process has (epoll.c). */
 void epoll_forget_local(struct epoll *ep);

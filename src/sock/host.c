@@ -253,8 +253,10 @@ static void hold_replay(struct host *h)
 	}
 	if (atomic_load(&f->refs) == h->hj.refs) {
 		atomic_fetch_add(&f->refs, h->hj.delta);
-		if (atomic_load(&f->refs) == 0)
+		if (atomic_load(&f->refs) == 0) {
 			f->releaser = h->hj.pid; /* the dead one: its reaper releases the file */
+			f->releaser_has_fds = 0;
+		}
 	}
 	h->hj.f = NULL;
 }
@@ -426,6 +428,7 @@ void host_release_slot(struct host *h, int s, pid_t pid)
 		uint64_t bit = UINT64_C(1) << (s % 64);
 		if (atomic_load(&f->refs) == 0 && f->releaser == pid && pid > 0) {
 			f->releaser = self_pid(); /* it died releasing it: this one finishes */
+			f->releaser_has_fds = 0;
 			f->defer_next = dead;
 			dead = f;
 			continue;
@@ -435,6 +438,7 @@ void host_release_slot(struct host *h, int s, pid_t pid)
 		f->holders[s / 64] &= ~bit;
 		if (atomic_fetch_sub(&f->refs, 1) == 1) {
 			f->releaser = self_pid();
+			f->releaser_has_fds = 0;
 			f->defer_next = dead;
 			dead = f;
 		}
