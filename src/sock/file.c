@@ -1,6 +1,8 @@
-/* file.c: open file descriptions (struct ufile) and the process's fd table.
- * The table maps an fd number to its ufile; lookups take a reference under a short
- * process-wide lock, so a concurrent close() cannot free a file a call is using. */
+/* file.c: open file descriptions (struct ufile), the process's fd table, and how both
+ * cross fork and exec. The table maps an fd number to its ufile; a lookup takes a hold under
+ * a short process-wide lock, so a concurrent close() cannot free a file a call is using.
+ * Holds are counted per process (the holds map); a file's shared reference count sees one
+ * per holding process, plus the references of SCM_RIGHTS messages in flight (file.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
