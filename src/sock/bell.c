@@ -96,8 +96,8 @@ int bell_ring_from(const struct bell *b, int local)
 		SYS3(SYS_write, b->efd, &one, sizeof(one));
 		return BELL_RUNG_LOCAL;
 	}
-	bell_ring(b);
-	return BELL_RUNG_FD;
+	int r = bell_ring(b);
+	return r < 0 ? r : BELL_RUNG_FD;
 }
 
 int bell_ring(const struct bell *b)

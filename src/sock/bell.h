@@ -30,7 +30,7 @@ int bell_add_local(struct bell *b);
  * Returns 0, or -ECONNREFUSED when the bell is gone (its process died). */
 int bell_ring(const struct bell *b);
 /* The same where the caller knows whether its process has the bell's fds (@local): then
- * the eventfd is written. Returns BELL_RUNG_*. */
+ * the eventfd is written. Returns BELL_RUNG_*, or -ECONNREFUSED (bell_ring()). */
 int bell_ring_from(const struct bell *b, int local);
 /* Makes it unreadable again (consumes every ring so far). */
 void bell_drain(const struct bell *b);

@@ -38,6 +38,7 @@
  * process: this and the entries live in the host's memory when it is shared. */
 struct pwait {
 	_Atomic int fired;  /* an entry woke: the bell was rung (once per wait) */
+	_Atomic int rung;   /* BELL_RUNG_* bits: which of the bell's fds to drain */
 	_Atomic int linked; /* entries registered on wait queues */
 	_Atomic int dead;   /* the bell is gone: its process died while it waited */
 	struct bell bell;   /* the waiting thread's */
@@ -77,7 +78,8 @@ struct pset {
 	size_t nsock;   /* entries that are sockets */
 	int has_kernel; /* kernel fds to ask about (usock epoll fds count) */
 	int has_epoll;
-	int efd; /* the thread's bell fd, or -1 (then waits poll every ms) */
+	int efd;  /* the thread's bell fd, or -1 (then waits poll every ms) */
+	int efd2; /* its eventfd beside (shared host), if the kernel call watches it; or -1 */
 	const struct bell *bell;
 	kcall_fn kcall;
 	void *ctx;
@@ -91,7 +93,7 @@ static pthread_once_t bell_once = PTHREAD_ONCE_INIT;
 
 static void bell_thread_exit(void *v)
 {
-	fd_internal_close((long)(intptr_t)v - 1);
+	bell_close(v); /* the thread's tl_bell: its TLS lives until the destructors ran */
 }
 
 /* A forked child shares the parent's bell objects: it must not wake the parent. */
@@ -118,7 +120,8 @@ static const struct bell *thread_bell(void)
 	pthread_once(&bell_once, bell_init);
 	if (bell_open(&tl_bell) < 0)
 		return NULL;
-	pthread_setspecific(bell_key, (void *)(intptr_t)(tl_bell.fd + 1));
+	bell_add_local(&tl_bell); /* without it, wakers of this process send datagrams too */
+	pthread_setspecific(bell_key, &tl_bell);
 	return &tl_bell;
 }
 
@@ -145,9 +148,12 @@ static void pent_wake(struct wait_entry *we, uint32_t events)
 		return;
 	if (atomic_exchange_explicit(&pw->fired, 1, memory_order_acq_rel) && events != WAITQ_REPLAY)
 		return;
-	if (bell_ring(&pw->bell) == -ECONNREFUSED && pw->bell.sock) {
+	int how = bell_ring_from(&pw->bell, pw->bell.pid == self_pid());
+	if (how == -ECONNREFUSED && pw->bell.sock) {
 		atomic_store_explicit(&pw->dead, 1, memory_order_release);
 		pwe_drop_dead(w);
+	} else if (how > 0) {
+		atomic_fetch_or_explicit(&pw->rung, how, memory_order_acq_rel);
 	}
 }
 
@@ -227,8 +233,11 @@ static struct pwblock *pwblock_get(struct pset *ps)
 	size_t size = sizeof(struct pwblock) + ps->nsock * sizeof(struct pwe);
 	struct host *h = host_shared();
 	struct pwblock *blk = h ? host_zalloc(h, size) : calloc(1, size);
-	if (blk)
+	if (blk) {
 		blk->pw.bell = *ps->bell;
+		if (ps->efd2 < 0) /* the kernel call cannot watch it this time */
+			blk->pw.bell.efd = -1;
+	}
 	return blk;
 }
 
@@ -262,7 +271,7 @@ static long pset_block(struct pset *ps, const struct timespec *ts, const sigset_
 	if (reg) {
 		pset_unregister(ps);
 		if (atomic_load_explicit(&blk->pw.fired, memory_order_acquire))
-			bell_drain(&blk->pw.bell);
+			bell_drain_rung(&blk->pw.bell, atomic_load(&blk->pw.rung));
 		pwblock_put(ps, blk);
 	}
 	*recheck = k > 0 && ps->has_epoll;
@@ -308,7 +317,9 @@ static void pset_put(struct pset *ps)
 struct poll_ctx {
 	struct pollfd *k; /* the caller's set with usock sockets as -1 */
 	nfds_t n;
-	long efd_slot; /* a socket's slot, lent to the eventfd while blocking */
+	long efd_slot;  /* a socket's slot, lent to the bell while blocking */
+	long efd_slot2; /* another one, lent to the bell's eventfd; or -1 */
+	nfds_t nk;      /* entries the kernel gets: n, or n + 1 with a slot past the caller's */
 };
 
 static long poll_kcall(struct pset *ps, const struct timespec *ts, const sigset_t *mask, int efd,
@@ -317,13 +328,20 @@ static long poll_kcall(struct pset *ps, const struct timespec *ts, const sigset_
 	struct poll_ctx *c = ps->ctx;
 	if (c->efd_slot >= 0)
 		c->k[c->efd_slot] = (struct pollfd){.fd = efd, .events = POLLIN};
+	int two = efd >= 0 && ps->efd2 >= 0 && c->efd_slot2 >= 0;
+	if (c->efd_slot2 >= 0)
+		c->k[c->efd_slot2] = (struct pollfd){.fd = two ? ps->efd2 : -1, .events = POLLIN};
 	struct timespec t, *tp = NULL;
 	if (ts) {
 		t = *ts;
 		tp = &t;
 	}
-	long r = SYS5(SYS_ppoll, c->k, c->n, tp, mask, KSIGSET_BYTES);
+	long r = SYS5(SYS_ppoll, c->k, two ? c->nk : c->n, tp, mask, KSIGSET_BYTES);
 	if (r > 0 && efd >= 0 && c->k[c->efd_slot].revents) {
+		r--;
+		*hit = 1;
+	}
+	if (r > 0 && two && c->k[c->efd_slot2].revents) {
 		r--;
 		*hit = 1;
 	}
@@ -371,7 +389,8 @@ static long nofile_limit(void)
  * made -1; kernel fds stay. */
 static void poll_fill(struct pset *ps, struct poll_ctx *c)
 {
-	c->efd_slot = -1;
+	c->efd_slot = c->efd_slot2 = -1;
+	c->nk = c->n;
 	for (nfds_t i = 0; i < c->n; i++) {
 		struct pollfd *p = &c->k[i];
 		p->revents = 0;
@@ -393,6 +412,8 @@ static void poll_fill(struct pset *ps, struct poll_ctx *c)
 		p->fd = -1;
 		if (c->efd_slot < 0)
 			c->efd_slot = (long)i;
+		else if (c->efd_slot2 < 0)
+			c->efd_slot2 = (long)i;
 	}
 }
 
@@ -423,12 +444,12 @@ static int poll_slow(struct pollfd *fds, nfds_t n, const struct timespec *timeou
 	 * checked here, skipping the system call for small sets. */
 	if (n > 64 && (long)n > nofile_limit())
 		return -EINVAL;
-	struct pollfd kbuf[POLL_STACK_FDS];
+	struct pollfd kbuf[POLL_STACK_FDS + 1]; /* + a slot for the bell's eventfd */
 	struct pent ebuf[POLL_STACK_FDS];
 	struct pollfd *k = kbuf;
 	struct pent *e = ebuf;
 	if (n > POLL_STACK_FDS) {
-		k = malloc(n * sizeof(*k));
+		k = malloc((n + 1) * sizeof(*k));
 		e = malloc(n * sizeof(*e));
 		if (!k || !e) {
 			free(k);
@@ -437,12 +458,19 @@ static int poll_slow(struct pollfd *fds, nfds_t n, const struct timespec *timeou
 		}
 	}
 	struct poll_ctx c = {.k = k, .n = n};
-	struct pset ps = {.e = e, .kcall = poll_kcall, .ctx = &c, .efd = -1};
+	struct pset ps = {.e = e, .kcall = poll_kcall, .ctx = &c, .efd = -1, .efd2 = -1};
 	long res = copy_from_user(k, fds, n * sizeof(*k));
 	if (res == 0) {
 		poll_fill(&ps, &c);
-		if (ps.nsock && !ts_is_zero(timeout) && (ps.bell = thread_bell()))
+		if (ps.nsock && !ts_is_zero(timeout) && (ps.bell = thread_bell())) {
 			ps.efd = ps.bell->fd;
+			if (c.efd_slot2 < 0 &&
+			    n < 64) { /* one past the caller's, well in the limit */
+				c.efd_slot2 = (long)n;
+				c.nk = n + 1;
+			}
+			ps.efd2 = c.efd_slot2 >= 0 ? ps.bell->efd : -1;
+		}
 		res = pset_wait(&ps, timeout, sigmask);
 		if ((res >= 0 || res == -EINTR) && poll_finish(&ps, &c, fds, res) < 0)
 			res = -EFAULT;
@@ -514,9 +542,14 @@ static long sel_kcall(struct pset *ps, const struct timespec *ts, const sigset_t
 	int nfds = c->n;
 	for (int j = 0; j < 3; j++)
 		memcpy(c->out[j], c->in[j], c->words * sizeof(unsigned long));
+	int efd2 = efd >= 0 ? ps->efd2 : -1;
 	if (efd >= 0) {
 		bit_set(c->out[0], efd);
 		nfds = efd >= nfds ? efd + 1 : nfds;
+	}
+	if (efd2 >= 0) {
+		bit_set(c->out[0], efd2);
+		nfds = efd2 >= nfds ? efd2 + 1 : nfds;
 	}
 	struct timespec t, *tp = NULL;
 	if (ts) {
@@ -526,6 +559,11 @@ static long sel_kcall(struct pset *ps, const struct timespec *ts, const sigset_t
 	long r = sys_pselect6(nfds, c->out, tp, mask);
 	if (r > 0 && efd >= 0 && bit_test(c->out[0], efd)) {
 		bit_clear(c->out[0], efd);
+		r--;
+		*hit = 1;
+	}
+	if (r > 0 && efd2 >= 0 && bit_test(c->out[0], efd2)) {
+		bit_clear(c->out[0], efd2);
 		r--;
 		*hit = 1;
 	}
@@ -659,11 +697,14 @@ static int sel_slow(int n, fd_set *const sets[3], size_t m, struct timespec *kts
 	if (sigmask_get(sigmask, &kmask, &sigmask) < 0)
 		return -EFAULT;
 	uint64_t end = ts_deadline_ns(kts);
-	struct pset ps = {.kcall = sel_kcall, .efd = -1};
-	if (!ts_is_zero(kts) && (ps.bell = thread_bell()))
+	struct pset ps = {.kcall = sel_kcall, .efd = -1, .efd2 = -1};
+	if (!ts_is_zero(kts) && (ps.bell = thread_bell())) {
 		ps.efd = ps.bell->fd;
+		ps.efd2 = ps.bell->efd;
+	}
 	struct sel_ctx c = {.n = n};
-	c.words = set_words(ps.efd >= n ? ps.efd + 1 : n);
+	int top = ps.efd > ps.efd2 ? ps.efd : ps.efd2;
+	c.words = set_words(top >= n ? top + 1 : n);
 	unsigned long wbuf[6 * (FD_SETSIZE / LONG_BITS)];
 	struct pent ebuf[POLL_STACK_FDS];
 	int small = c.words <= FD_SETSIZE / LONG_BITS && m <= POLL_STACK_FDS;
