@@ -39,6 +39,7 @@ done
 # A host whose every process was SIGKILLed leaves its file; the next program rebuilds it.
 stale=$name-stale
 "$usock" run --host "$stale" -- sleep 31.25 &
+prog=$!
 i=0
 while [ ! -e "/dev/shm/usock-host-$stale" ]; do
 	i=$((i + 1))
@@ -46,7 +47,13 @@ while [ ! -e "/dev/shm/usock-host-$stale" ]; do
 	sleep 0.05
 done
 sleep 0.2
-pkill -9 -f "sleep 31.25" # the program, its watcher and its depot
+# The watcher and the depot first (they carry the program's command line), then the
+# program: a watcher that saw its last member die would remove the file, rightly.
+for p in $(pgrep -f "sleep 31.25"); do
+	[ "$p" = "$prog" ] || kill -9 "$p"
+done
+sleep 0.1
+kill -9 "$prog"
 wait
 [ -e "/dev/shm/usock-host-$stale" ] || fail "the killed host's file went away by itself"
 "$usock" run --host "$stale" -- "$python" -c 'import socket; a, b = socket.socketpair(); a.send(b"x"); assert b.recv(1) == b"x"' ||
