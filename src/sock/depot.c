@@ -214,7 +214,7 @@ static void depot_main(struct host *h, pid_t watcher)
 		SYS2(SYS_setrlimit, RLIMIT_NOFILE, &rl);
 	}
 	SYS2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL); /* it goes with the watcher */
-	if (SYS0(SYS_getppid) != watcher) /* the watcher went before that was set */
+	if (SYS0(SYS_getppid) != watcher)           /* the watcher went before that was set */
 		SYS1(SYS_exit_group, 0);
 	long l = SYS3(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	struct sockaddr_un a;
