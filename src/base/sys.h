@@ -4,6 +4,8 @@
 #ifndef USOCK_BASE_SYS_H
 #define USOCK_BASE_SYS_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -47,5 +49,20 @@ static inline long sys_call6(long n, long a, long b, long c, long d, long e, lon
 	sys_call6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
 #define SYS6(n, a, b, c, d, e, f)                                                                  \
 	sys_call6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+
+/* Reads the start of a small file (under /proc) into @buf, NUL-terminated: the length read,
+ * or -errno (0 bytes counts as -ENODATA). */
+static inline long sys_read_small(const char *path, char *buf, size_t size)
+{
+	long fd = SYS4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	long n = SYS3(SYS_read, fd, buf, size - 1);
+	SYS1(SYS_close, fd);
+	if (n <= 0)
+		return n < 0 ? n : -ENODATA;
+	buf[n] = 0;
+	return n;
+}
 
 #endif

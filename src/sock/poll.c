@@ -577,13 +577,8 @@ static int sel_trim(int nfds)
 	if (nfds <= FD_SETSIZE)
 		return nfds;
 	char buf[4096];
-	long fd = SYS4(SYS_openat, AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
-	long len = fd < 0 ? -1 : SYS3(SYS_read, fd, buf, sizeof(buf) - 1);
-	if (fd >= 0)
-		SYS1(SYS_close, fd);
 	long max = -1;
-	if (len > 0) {
-		buf[len] = 0;
+	if (sys_read_small("/proc/self/status", buf, sizeof(buf)) > 0) {
 		const char *p = strstr(buf, "\nFDSize:");
 		max = p ? strtol(p + 8, NULL, 10) : -1;
 	}

@@ -30,14 +30,8 @@ static pid_t tgid_of(pid_t tid)
 {
 	char path[48], buf[512];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	long fd = SYS4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0)
+	if (sys_read_small(path, buf, sizeof(buf)) <= 0)
 		return 0;
-	long n = SYS3(SYS_read, fd, buf, sizeof(buf) - 1);
-	SYS1(SYS_close, fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	const char *t = strstr(buf, "\nTgid:");
 	return t ? (pid_t)strtol(t + 6, NULL, 10) : 0;
 }

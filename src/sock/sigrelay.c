@@ -90,20 +90,10 @@ int sigrelay_send(pid_t tgid, pid_t tid, const siginfo_t *si)
 static pid_t pgrp_of(const char *pid)
 {
 	char path[64], buf[512];
-	int n = 0;
-	while (pid[n] && n < 20)
-		n++;
-	memcpy(path, "/proc/", 6);
-	memcpy(path + 6, pid, (size_t)n);
-	memcpy(path + 6 + n, "/stat", 6);
-	long fd = SYS4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0)
+	int n;
+	snprintf(path, sizeof(path), "/proc/%.20s/stat", pid);
+	if (sys_read_small(path, buf, sizeof(buf)) <= 0)
 		return -1;
-	long len = SYS3(SYS_read, fd, buf, sizeof(buf) - 1);
-	SYS1(SYS_close, fd);
-	if (len <= 0)
-		return -1;
-	buf[len] = 0;
 	char *p = strrchr(buf, ')'); /* the command name may hold anything */
 	if (!p || sscanf(p + 1, " %*c %*d %d", &n) != 1)
 		return -1;

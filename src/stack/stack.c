@@ -51,14 +51,8 @@ static long host_sysctl(const char *name, long fallback)
 	for (char *p = path + 10; *p; p++)
 		if (*p == '.')
 			*p = '/';
-	long fd = SYS4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0)
+	if (sys_read_small(path, buf, sizeof(buf)) <= 0)
 		return fallback;
-	long n = SYS3(SYS_read, fd, buf, sizeof(buf) - 1);
-	SYS1(SYS_close, fd);
-	if (n <= 0)
-		return fallback;
-	buf[n] = 0;
 	return strtol(buf, NULL, 10);
 }
 

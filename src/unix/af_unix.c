@@ -277,15 +277,8 @@ int unix_ioctl(struct sock *sk, unsigned long req, void *arg)
 static long host_max_dgram_qlen(void)
 {
 	char buf[32];
-	long fd = SYS4(SYS_openat, AT_FDCWD, "/proc/sys/net/unix/max_dgram_qlen",
-	               O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0)
+	if (sys_read_small("/proc/sys/net/unix/max_dgram_qlen", buf, sizeof(buf)) <= 0)
 		return 512;
-	long n = SYS3(SYS_read, fd, buf, sizeof(buf) - 1);
-	SYS1(SYS_close, fd);
-	if (n <= 0)
-		return 512;
-	buf[n] = 0;
 	return strtol(buf, NULL, 10);
 }
 
