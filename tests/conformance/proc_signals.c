@@ -172,6 +172,21 @@ CASE(owner_and_async_flag_shared_by_fork)
 	CHECK(!pending(SIGIO));
 }
 
+/* Data on the peer @peer of an F_SETSIG @sig owner's socket: the owning process @pid
+ * reports the siginfo it got on @rep, which must be the kernel's for POLL_IN through @fd. */
+static void expect_poll_in(int peer, int rep, pid_t pid, int sig, int fd)
+{
+	CHECK_EQ(send(peer, "s", 1, 0), 1);
+	siginfo_t si;
+	proc_get(rep, &si, sizeof(si));
+	proc_reap_exit(pid, 0);
+	CHECK_EQ(si.si_signo, sig);
+	CHECK_EQ(si.si_code, POLL_IN);
+	CHECK_EQ(si.si_fd, fd);
+	CHECK_EQ(si.si_band, POLLIN | POLLRDNORM);
+	CHECK(!pending(sig));
+}
+
 CASE(setsig_siginfo_to_other_process)
 {
 	/* With F_SETSIG the owner gets a full siginfo: POLL_IN, the band, and si_fd naming
@@ -197,15 +212,7 @@ CASE(setsig_siginfo_to_other_process)
 	CHECK_OK(fcntl(d, F_SETOWN, pid));
 	CHECK_OK(fcntl(d, F_SETSIG, sig));
 	make_async(d);
-	CHECK_EQ(send(sv[0], "s", 1, 0), 1);
-	siginfo_t si;
-	proc_get(rep[0], &si, sizeof(si));
-	proc_reap_exit(pid, 0);
-	CHECK_EQ(si.si_signo, sig);
-	CHECK_EQ(si.si_code, POLL_IN);
-	CHECK_EQ(si.si_fd, d);
-	CHECK_EQ(si.si_band, POLLIN | POLLRDNORM);
-	CHECK(!pending(sig));
+	expect_poll_in(sv[0], rep[0], pid, sig, d);
 }
 
 struct tid_waiter {
@@ -251,13 +258,5 @@ CASE(setown_ex_tid_in_other_process)
 	CHECK_OK(fcntl(sv[1], F_SETOWN_EX, &ox));
 	CHECK_OK(fcntl(sv[1], F_SETSIG, sig));
 	make_async(sv[1]);
-	CHECK_EQ(send(sv[0], "t", 1, 0), 1);
-	siginfo_t si;
-	proc_get(rep[0], &si, sizeof(si));
-	proc_reap_exit(pid, 0);
-	CHECK_EQ(si.si_signo, sig);
-	CHECK_EQ(si.si_code, POLL_IN);
-	CHECK_EQ(si.si_fd, sv[1]);
-	CHECK_EQ(si.si_band, POLLIN | POLLRDNORM);
-	CHECK(!pending(sig));
+	expect_poll_in(sv[0], rep[0], pid, sig, sv[1]);
 }
