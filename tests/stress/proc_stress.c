@@ -863,107 +863,123 @@ static void victim_own_listener(struct victim_ctx *v)
 	close(first == a ? c : a);
 }
 
-static void victim_action(struct victim_ctx *v)
+/* Polls every copy it still has, for reading and writing. */
+static void victim_poll_all(struct victim_ctx *v)
+{
+	struct pollfd p[MAX_SURV * NKIND * 2 + 1];
+	int np = 0;
+	for (int i = 0; i < v->nshared; i++)
+		if (v->shared[i] >= 0)
+			p[np++] = (struct pollfd){v->shared[i], POLLIN | POLLOUT, 0};
+	if (poll(p, (nfds_t)np, (int)rnd(&v->seed, 2)) < 0)
+		victim_fail(v, "poll() of the shared sockets: %s", strerror(errno));
+	for (int i = 0; i < np; i++)
+		if (p[i].revents & POLLNVAL)
+			victim_fail(v, "poll() says POLLNVAL for open fd %d", p[i].fd);
+}
+
+/* Dups a copy, looks at it, closes the dup. */
+static void victim_dup_look(struct victim_ctx *v)
+{
+	int idx, fd = victim_pick_shared(v, &idx);
+	if (fd < 0)
+		return;
+	int d = rnd(&v->seed, 2) ? dup(fd) : fcntl(fd, F_DUPFD_CLOEXEC, 100);
+	if (d < 0)
+		victim_fail(v, "dup(%d): %s", fd, strerror(errno));
+	int type = 0;
+	socklen_t tl = sizeof(type);
+	if (getsockopt(d, SOL_SOCKET, SO_TYPE, &type, &tl) < 0)
+		victim_fail(v, "getsockopt(SO_TYPE) of a dup: %s", strerror(errno));
+	int k = kind_of_shared(v, idx);
+	if (type != (k < 0 ? SOCK_STREAM : kind_type[k]))
+		victim_fail(v, "SO_TYPE of a dup of a %s socket is %d",
+		            k < 0 ? "listening" : kind_name[k], type);
+	struct pollfd p = {d, POLLIN | POLLOUT, 0};
+	poll(&p, 1, 0);
+	close(d);
+}
+
+/* Peeks at a ring socket's receive queue: looks, takes nothing. */
+static void victim_peek(struct victim_ctx *v)
 {
 	uint8_t buf[4096];
+	int idx, fd = victim_pick_shared(v, &idx);
+	if (fd < 0 || kind_of_shared(v, idx) < 0)
+		return;
+	if (opt.inject == INJ_WRITE && idx % 2 == 0) {
+		memset(buf, 'w', 64);
+		send(fd, buf, 64, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	int peek = opt.inject == INJ_STEAL ? 0 : MSG_PEEK;
+	if (recv(fd, buf, 1 + rnd(&v->seed, sizeof(buf)), peek | MSG_DONTWAIT) < 0 &&
+	    errno != EAGAIN)
+		victim_fail(v, "recv(MSG_PEEK) on a ring socket: %s", strerror(errno));
+}
+
+/* The coordinator's socketpairs: writes some, reads nothing. */
+static void victim_write_coordinator(struct victim_ctx *v)
+{
+	uint8_t buf[4096];
+	int k = (int)rnd(&v->seed, NKIND);
+	memset(buf, 'e', sizeof(buf));
+	size_t n = 1 + rnd(&v->seed, k == K_STREAM ? sizeof(buf) : 256);
+	if (send(v->eof_fd[k], buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN)
+		victim_fail(v, "send() on its %s pair to the coordinator: %s", kind_name[k],
+		            strerror(errno));
+	if (recv(v->eof_fd[k], buf, sizeof(buf), MSG_DONTWAIT) != -1 || errno != EAGAIN)
+		victim_fail(v,
+		            "recv() on its %s pair to the coordinator: data or %s, expected EAGAIN",
+		            kind_name[k], strerror(errno));
+}
+
+/* Closes one of its copies of a survivor socket, now and then. */
+static void victim_close_copy(struct victim_ctx *v)
+{
 	int idx, fd;
-	switch (rnd(&v->seed, 10)) {
-	case 0: { /* poll every copy it still has, for reading and writing */
-		struct pollfd p[MAX_SURV * NKIND * 2 + 1];
-		int np = 0;
-		for (int i = 0; i < v->nshared; i++)
-			if (v->shared[i] >= 0)
-				p[np++] = (struct pollfd){v->shared[i], POLLIN | POLLOUT, 0};
-		if (poll(p, (nfds_t)np, (int)rnd(&v->seed, 2)) < 0)
-			victim_fail(v, "poll() of the shared sockets: %s", strerror(errno));
-		for (int i = 0; i < np; i++)
-			if (p[i].revents & POLLNVAL)
-				victim_fail(v, "poll() says POLLNVAL for open fd %d", p[i].fd);
-		break;
+	if (rnd(&v->seed, 4) == 0 && (fd = victim_pick_shared(v, &idx)) >= 0) {
+		if (close(fd) < 0)
+			victim_fail(v, "close() of its copy %d: %s", fd, strerror(errno));
+		v->shared[idx] = -1;
+		v->nopen--;
 	}
-	case 1: { /* dup a copy, look at it, close the dup */
-		if ((fd = victim_pick_shared(v, &idx)) < 0)
-			break;
-		int d = rnd(&v->seed, 2) ? dup(fd) : fcntl(fd, F_DUPFD_CLOEXEC, 100);
-		if (d < 0)
-			victim_fail(v, "dup(%d): %s", fd, strerror(errno));
-		int type = 0;
-		socklen_t tl = sizeof(type);
-		if (getsockopt(d, SOL_SOCKET, SO_TYPE, &type, &tl) < 0)
-			victim_fail(v, "getsockopt(SO_TYPE) of a dup: %s", strerror(errno));
-		int k = kind_of_shared(v, idx);
-		if (type != (k < 0 ? SOCK_STREAM : kind_type[k]))
-			victim_fail(v, "SO_TYPE of a dup of a %s socket is %d",
-			            k < 0 ? "listening" : kind_name[k], type);
-		struct pollfd p = {d, POLLIN | POLLOUT, 0};
-		poll(&p, 1, 0);
-		close(d);
-		break;
-	}
-	case 2: /* peek at a ring socket's receive queue: looks, takes nothing */
-		if ((fd = victim_pick_shared(v, &idx)) < 0 || kind_of_shared(v, idx) < 0)
-			break;
-		if (opt.inject == INJ_WRITE && idx % 2 == 0) {
-			memset(buf, 'w', 64);
-			send(fd, buf, 64, MSG_DONTWAIT | MSG_NOSIGNAL);
-		}
-		int peek = opt.inject == INJ_STEAL ? 0 : MSG_PEEK;
-		if (recv(fd, buf, 1 + rnd(&v->seed, sizeof(buf)), peek | MSG_DONTWAIT) < 0 &&
-		    errno != EAGAIN)
-			victim_fail(v, "recv(MSG_PEEK) on a ring socket: %s", strerror(errno));
-		break;
-	case 3:
-		victim_own_pair(v);
-		break;
-	case 4:
-		victim_connect(v);
-		break;
-	case 5:
-		victim_own_listener(v);
-		break;
-	case 6: { /* the coordinator's socketpairs: write some, read nothing */
-		int k = (int)rnd(&v->seed, NKIND);
-		memset(buf, 'e', sizeof(buf));
-		size_t n = 1 + rnd(&v->seed, k == K_STREAM ? sizeof(buf) : 256);
-		if (send(v->eof_fd[k], buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN)
-			victim_fail(v, "send() on its %s pair to the coordinator: %s", kind_name[k],
-			            strerror(errno));
-		if (recv(v->eof_fd[k], buf, sizeof(buf), MSG_DONTWAIT) != -1 || errno != EAGAIN)
-			victim_fail(v,
-			            "recv() on its %s pair to the coordinator: data or %s, "
-			            "expected EAGAIN",
-			            kind_name[k], strerror(errno));
-		break;
-	}
-	case 7: /* close one of its copies of a survivor socket, now and then */
-		if (rnd(&v->seed, 4) == 0 && (fd = victim_pick_shared(v, &idx)) >= 0) {
-			if (close(fd) < 0)
-				victim_fail(v, "close() of its copy %d: %s", fd, strerror(errno));
-			v->shared[idx] = -1;
-			v->nopen--;
-		}
-		break;
-	case 8: { /* the listener's name must not change under anyone */
-		struct sockaddr_un a;
-		socklen_t al = sizeof(a);
-		if (v->shared[v->nshared - 1] < 0)
-			break;
-		if (getsockname(v->shared[v->nshared - 1], (struct sockaddr *)&a, &al) < 0)
-			victim_fail(v, "getsockname() of the listener: %s", strerror(errno));
-		if (strcmp(a.sun_path, listen_addr.sun_path) != 0)
-			victim_fail(v, "getsockname() of the listener: '%s'", a.sun_path);
-		break;
-	}
-	default: { /* a read-only socket option */
-		if ((fd = victim_pick_shared(v, NULL)) < 0)
-			break;
-		int err;
-		socklen_t el = sizeof(err);
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
-			victim_fail(v, "getsockopt(SO_ERROR): %s", strerror(errno));
-		break;
-	}
-	}
+}
+
+/* The listener's name must not change under anyone. */
+static void victim_listener_name(struct victim_ctx *v)
+{
+	struct sockaddr_un a;
+	socklen_t al = sizeof(a);
+	if (v->shared[v->nshared - 1] < 0)
+		return;
+	if (getsockname(v->shared[v->nshared - 1], (struct sockaddr *)&a, &al) < 0)
+		victim_fail(v, "getsockname() of the listener: %s", strerror(errno));
+	if (strcmp(a.sun_path, listen_addr.sun_path) != 0)
+		victim_fail(v, "getsockname() of the listener: '%s'", a.sun_path);
+}
+
+/* A read-only socket option. */
+static void victim_so_error(struct victim_ctx *v)
+{
+	int fd = victim_pick_shared(v, NULL);
+	if (fd < 0)
+		return;
+	int err;
+	socklen_t el = sizeof(err);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+		victim_fail(v, "getsockopt(SO_ERROR): %s", strerror(errno));
+}
+
+/* One of the ten actions, chosen at random. */
+static void victim_action(struct victim_ctx *v)
+{
+	static void (*const actions[])(struct victim_ctx *) = {
+	        victim_poll_all,          victim_dup_look,   victim_peek,
+	        victim_own_pair,          victim_connect,    victim_own_listener,
+	        victim_write_coordinator, victim_close_copy, victim_listener_name,
+	        victim_so_error,
+	};
+	actions[rnd(&v->seed, 10)](v);
 	atomic_fetch_add_explicit(&sh->victim_ops, 1, memory_order_relaxed);
 }
 
